@@ -1,0 +1,233 @@
+"""The pipeline as plain functions: acquire a snapshot, parse it, validate, quarantine, write curated Parquet.
+
+Prefect flows (flows/) call these; tests call them directly. One source failing never stops the others and
+never touches a curated file it does not own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from caspian_etl.atomic import atomic_write
+from caspian_etl.contracts import load_contract
+from caspian_etl.curated import write_part
+from caspian_etl.errors import CaspianError, ConfigError, ContractError
+from caspian_etl.http import HttpClient
+from caspian_etl.settings import DataPaths
+from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
+from caspian_etl.sources import REGISTRY, Source, Window, get_source
+from caspian_etl.sources.base import FetchContext
+from caspian_etl.state import record_result
+from caspian_etl.validation import validate_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Acquired:
+    """The snapshot a run will parse, or why there is none."""
+
+    snapshot: Snapshot | None
+    fetched: bool = False  # a new fetch was made (False: replay of a stored snapshot)
+    unchanged: bool = False  # fetched, and the bytes equal the latest stored snapshot's
+    skip_reason: str | None = None
+
+
+@dataclass
+class TableOutcome:
+    table: str
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    path: str | None = None
+    quarantine_path: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class SourceResult:
+    source: str
+    status: str  # ok | skipped | failed
+    snapshot_id: str | None = None
+    fetched: bool = False
+    unchanged: bool = False
+    reason: str | None = None  # why skipped, or the error that failed it (names source and URL)
+    tables: list[TableOutcome] = field(default_factory=list)
+    started_at: str = ""
+    finished_at: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> SourceResult:
+        doc = dict(doc)
+        doc["tables"] = [TableOutcome(**t) for t in doc.get("tables", [])]
+        return cls(**doc)
+
+
+def fetch_snapshot(source: Source, paths: DataPaths, window: Window | None = None) -> tuple[Snapshot, bool]:
+    """Fetch the source now into a new raw snapshot; returns (snapshot, unchanged).
+
+    On an error the responses received so far are kept as an incomplete snapshot and the error propagates.
+    """
+    store = SnapshotStore(paths, source.name)
+    previous = store.latest()
+    window = window or Window()
+    http = HttpClient(source.name, source.http_policy.with_env_overrides(), secrets=source.secrets())
+    params = {"start": window.start.isoformat() if window.start else None,
+              "end": window.end.isoformat() if window.end else None}
+    with store.writer(params=params) as writer:
+        source.fetch(FetchContext(source=source, paths=paths, http=http, writer=writer, previous=previous,
+                                  window=window))
+        snapshot = writer.commit()
+    return snapshot, writer.unchanged
+
+
+def acquire(source: Source, paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,
+            window: Window | None = None) -> Acquired:
+    """Pick the snapshot to parse: replay a stored one (`snapshot` given, or offline) or fetch a new one."""
+    store = SnapshotStore(paths, source.name)
+    if snapshot is not None:
+        chosen = store.select(snapshot)
+        if chosen is not None:
+            return Acquired(chosen)
+        if not (snapshot == "latest" and not source.network):
+            return Acquired(None, skip_reason=f"no complete snapshot matches --snapshot {snapshot}")
+    elif offline and source.network:
+        chosen = store.latest()
+        if chosen is None:
+            return Acquired(None, skip_reason="offline and no stored snapshot")
+        return Acquired(chosen)
+    # online, or a local source (its "fetch" reads a file and needs no network)
+    fetched, unchanged = fetch_snapshot(source, paths, window)
+    return Acquired(fetched, fetched=True, unchanged=unchanged)
+
+
+def _quarantine(paths: DataPaths, table: str, source: str, snapshot: Snapshot, rows: pd.DataFrame) -> str:
+    rows = rows.copy()
+    rows["snapshot_id"] = snapshot.snapshot_id
+    target = paths.quarantine / table / f"{source}__{snapshot.snapshot_id}.csv"
+    atomic_write(target, lambda tmp: rows.to_csv(tmp, index=False), staging_dir=paths.staging)
+    return str(target)
+
+
+def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOutcome]:
+    """Parse a snapshot and write each of the source's tables; a table that fails keeps its previous file."""
+    frames = source.parse(snapshot)
+    unexpected = sorted(set(frames) - set(source.tables))
+    if unexpected:
+        raise ContractError(f"parser returned tables it does not declare: {unexpected}", source=source.name)
+    metadata = {
+        **source.origin_metadata(),
+        "caspian_etl.snapshot_sha256": json.dumps(sorted(set(snapshot.sha256s))),
+    }
+    outcomes = []
+    for table in source.tables:
+        contract = load_contract(table)
+        outcome = TableOutcome(table)
+        frame = frames.get(table)
+        if frame is None or (frame.empty and len(frame.columns) == 0):
+            frame = contract.empty_frame()
+        try:
+            result = validate_table(contract, frame, source=source.name)
+            if result.n_quarantined:
+                outcome.quarantine_path = _quarantine(paths, table, source.name, snapshot, result.quarantined)
+                outcome.rows_quarantined = result.n_quarantined
+            if result.n_valid == 0 and result.n_quarantined:
+                raise ContractError(f"table {table}: every one of {result.n_quarantined} rows failed validation "
+                                    f"(see {outcome.quarantine_path}); the previous file is kept", source=source.name)
+            outcome.path = str(write_part(paths, contract, source.name, result.valid, metadata))
+            outcome.rows_written = result.n_valid
+        except CaspianError as exc:
+            outcome.error = str(exc)
+            log.error("%s", exc)
+        outcomes.append(outcome)
+    return outcomes
+
+
+AcquireStep = Callable[..., Acquired]
+CurateStep = Callable[[Source, Snapshot, DataPaths], list[TableOutcome]]
+
+
+def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,
+               window: Window | None = None, acquire_step: AcquireStep = acquire,
+               curate_step: CurateStep = curate) -> SourceResult:
+    """Acquire, parse, validate and write one source. Never raises for the source's own failures.
+
+    The Prefect flows pass task-wrapped versions of `acquire` and `curate` as the steps (retries, UI).
+    """
+    started = iso_utc(utc_now())
+    result = SourceResult(source=name, status="failed", started_at=started)
+    try:
+        source = get_source(name)
+        acquired = acquire_step(source, paths, offline=offline, snapshot=snapshot, window=window)
+        result.fetched, result.unchanged = acquired.fetched, acquired.unchanged
+        if acquired.snapshot is None:
+            result.status, result.reason = "skipped", acquired.skip_reason
+        else:
+            result.snapshot_id = acquired.snapshot.snapshot_id
+            result.tables = curate_step(source, acquired.snapshot, paths)
+            errors = [t.error for t in result.tables if t.error]
+            result.status = "failed" if errors else "ok"
+            result.reason = "; ".join(errors) or None
+    except CaspianError as exc:
+        result.reason = str(exc)
+        log.error("%s", exc)
+    except Exception as exc:  # a bug in one source must not take the others down; keep the type for triage
+        result.reason = f"{name}: unexpected {type(exc).__name__}: {exc}"
+        log.exception("%s failed unexpectedly", name)
+    result.finished_at = iso_utc(utc_now())
+    record_result(paths, result.to_dict())
+    return result
+
+
+@dataclass
+class TableSummary:
+    table: str
+    rows_written: int
+    rows_quarantined: int
+    sources_failed: list[str]
+
+
+@dataclass
+class RunSummary:
+    results: list[SourceResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in ("ok", "skipped") for r in self.results)
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def tables(self) -> list[TableSummary]:
+        rows: dict[str, TableSummary] = {}
+        for result in self.results:
+            declared = REGISTRY[result.source].tables if result.source in REGISTRY else ()
+            for table in declared:
+                rows.setdefault(table, TableSummary(table, 0, 0, []))
+            for outcome in result.tables:
+                summary = rows.setdefault(outcome.table, TableSummary(outcome.table, 0, 0, []))
+                summary.rows_written += outcome.rows_written
+                summary.rows_quarantined += outcome.rows_quarantined
+            if result.status == "failed":
+                failed_tables = {t.table for t in result.tables if t.error} or set(declared)
+                for table in failed_tables:
+                    rows.setdefault(table, TableSummary(table, 0, 0, [])).sources_failed.append(result.source)
+        return [rows[t] for t in sorted(rows)]
+
+
+def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,
+                 window: Window | None = None) -> RunSummary:
+    """Run the named sources one after the other (the Prefect pipeline flow does the same with tasks)."""
+    for name in names:
+        get_source(name)  # unknown names are a usage error before anything runs
+    if not names:
+        raise ConfigError("no sources selected")
+    return RunSummary([run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names])

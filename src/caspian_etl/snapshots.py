@@ -1,0 +1,243 @@
+"""Raw snapshot store: every response kept byte-for-byte, never overwritten, with a manifest.
+
+Layout: data/raw/<source>/<snapshot_id>/ holds the response files of one fetch plus `manifest.json`
+(source, URL with secrets redacted, request time UTC, HTTP status, content type, ETag, Last-Modified, size,
+sha256 of every file). A snapshot is staged under data/.staging and renamed into place whole, so a crash
+never leaves a half-written snapshot in data/raw. A fetch that fails part-way is still kept, marked
+incomplete, as evidence; replay only ever picks complete snapshots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from caspian_etl import __version__
+from caspian_etl.errors import ConfigError, SnapshotError
+from caspian_etl.settings import DataPaths
+
+MANIFEST = "manifest.json"
+_ID_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
+_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def safe_name(name: str) -> str:
+    """A file name made only of letters, digits, dot, dash and underscore."""
+    cleaned = _NAME_RE.sub("_", name).strip("._")
+    if not cleaned or cleaned == MANIFEST:
+        raise ValueError(f"unusable snapshot file name {name!r}")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    name: str
+    url: str
+    requested_at: str
+    status: int | None  # None for a local file (the claims registry)
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    size: int
+    sha256: str
+    reused_from: str | None = None  # "<snapshot_id>/<name>" when a 304 answer reused earlier bytes
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: str
+    snapshot_id: str
+    path: Path
+    created_at: str
+    complete: bool
+    entries: tuple[SnapshotEntry, ...]
+    error: str | None = None
+    params: dict = field(default_factory=dict)
+
+    def entry(self, name: str) -> SnapshotEntry:
+        for e in self.entries:
+            if e.name == name:
+                return e
+        raise SnapshotError(f"snapshot {self.snapshot_id} has no file {name!r}", source=self.source)
+
+    def read(self, name: str) -> bytes:
+        """The stored bytes, after checking them against the sha256 recorded when they were received."""
+        entry = self.entry(name)
+        data = (self.path / name).read_bytes()
+        if sha256_bytes(data) != entry.sha256:
+            raise SnapshotError(f"file {self.path / name} no longer matches its recorded sha256 {entry.sha256}",
+                                source=self.source)
+        return data
+
+    @property
+    def sha256s(self) -> list[str]:
+        return [e.sha256 for e in self.entries]
+
+    def fingerprint(self) -> frozenset[tuple[str, str]]:
+        return frozenset((e.name, e.sha256) for e in self.entries)
+
+
+def load_snapshot(path: Path) -> Snapshot | None:
+    """The snapshot stored in folder `path`, or None when it has no manifest (not a published snapshot)."""
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        return None
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    return Snapshot(
+        source=doc["source"], snapshot_id=doc["snapshot_id"], path=path, created_at=doc["created_at"],
+        complete=bool(doc["complete"]), error=doc.get("error"), params=doc.get("params") or {},
+        entries=tuple(SnapshotEntry(**e) for e in doc["entries"]),
+    )
+
+
+class SnapshotStore:
+    """The snapshots of one source under data/raw/<source>/."""
+
+    def __init__(self, paths: DataPaths, source: str) -> None:
+        self.paths = paths
+        self.source = source
+        self.root = paths.raw / source
+
+    def list(self) -> list[Snapshot]:
+        if not self.root.is_dir():
+            return []
+        found = [s for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name) and (s := load_snapshot(p))]
+        return sorted(found, key=lambda s: (s.created_at, len(s.snapshot_id), s.snapshot_id))
+
+    def latest(self) -> Snapshot | None:
+        complete = [s for s in self.list() if s.complete]
+        return complete[-1] if complete else None
+
+    def select(self, selector: str) -> Snapshot | None:
+        """`latest`, a date (YYYY-MM-DD: the last complete snapshot taken that UTC day) or an exact id.
+
+        Returns None when `latest` or a date matches nothing; an exact id that does not exist is an error.
+        """
+        selector = selector.strip()
+        if selector == "latest":
+            return self.latest()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", selector):
+            day = selector.replace("-", "")
+            matches = [s for s in self.list() if s.complete and s.snapshot_id.startswith(day)]
+            return matches[-1] if matches else None
+        if _ID_RE.match(selector):
+            for s in self.list():
+                if s.snapshot_id == selector:
+                    if not s.complete:
+                        raise SnapshotError(f"snapshot {selector} is incomplete ({s.error}); it cannot be replayed",
+                                            source=self.source)
+                    return s
+            raise SnapshotError(f"no snapshot {selector} under {self.root}", source=self.source)
+        raise ConfigError(f"--snapshot {selector!r} is not 'latest', a date YYYY-MM-DD or a snapshot id "
+                          f"like 20241231T235959Z", source=self.source)
+
+    def writer(self, params: dict | None = None) -> SnapshotWriter:
+        return SnapshotWriter(self, params or {})
+
+
+class SnapshotWriter:
+    """Collects the responses of one fetch in a staging folder, then publishes them as one snapshot.
+
+    Used as a context manager: on an exception the responses received so far are kept as an incomplete
+    snapshot (the error recorded) and the exception propagates.
+    """
+
+    def __init__(self, store: SnapshotStore, params: dict) -> None:
+        self.store = store
+        self.params = params
+        self.started = utc_now()
+        self.staging = store.paths.staging / f"raw-{store.source}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.entries: list[SnapshotEntry] = []
+        self.result: Snapshot | None = None
+        self.unchanged = False
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            if self.result is None:
+                self.commit()
+            return
+        if self.entries and self.result is None:
+            self.commit(complete=False, error=f"{type(exc).__name__}: {exc}")
+        else:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def add(self, name: str, body: bytes, *, url: str, status: int | None, requested_at: datetime,
+            content_type: str | None = None, etag: str | None = None, last_modified: str | None = None,
+            reused_from: str | None = None) -> SnapshotEntry:
+        name = safe_name(name)
+        if any(e.name == name for e in self.entries):
+            raise ValueError(f"{self.store.source}: two responses named {name!r} in one snapshot")
+        self.staging.mkdir(parents=True, exist_ok=True)
+        target = self.staging / name
+        with open(target, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        entry = SnapshotEntry(
+            name=name, url=url, requested_at=iso_utc(requested_at), status=status, content_type=content_type,
+            etag=etag, last_modified=last_modified, size=len(body), sha256=sha256_bytes(body),
+            reused_from=reused_from,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def commit(self, *, complete: bool = True, error: str | None = None) -> Snapshot:
+        """Publish the snapshot. A complete fetch whose files equal the latest snapshot's is not stored twice:
+        the latest snapshot is returned and `unchanged` is set."""
+        store = self.store
+        previous = store.latest()
+        if complete and previous is not None and previous.fingerprint() == frozenset(
+                (e.name, e.sha256) for e in self.entries):
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.unchanged = True
+            self.result = previous
+            return previous
+        self.staging.mkdir(parents=True, exist_ok=True)
+        store.root.mkdir(parents=True, exist_ok=True)
+        base_id = self.started.strftime("%Y%m%dT%H%M%SZ")
+        for n in range(1, 1000):
+            snapshot_id = base_id if n == 1 else f"{base_id}-{n}"
+            final = store.root / snapshot_id
+            if final.exists():
+                continue
+            doc = {
+                "source": store.source, "snapshot_id": snapshot_id, "created_at": iso_utc(self.started),
+                "complete": complete, "error": error, "params": self.params, "caspian_etl_version": __version__,
+                "entries": [asdict(e) for e in self.entries],
+            }
+            (self.staging / MANIFEST).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            try:
+                os.replace(self.staging, final)  # a directory rename: the snapshot appears whole or not at all
+            except OSError:
+                if final.exists():  # another process took this id a moment ago: never overwrite, take the next
+                    continue
+                raise
+            break
+        else:
+            raise SnapshotError(f"could not find a free snapshot id for {base_id}", source=store.source)
+        loaded = load_snapshot(final)
+        assert loaded is not None
+        self.result = loaded
+        return loaded

@@ -1,0 +1,23 @@
+"""The registry of sources. Adding a source = one module with a SOURCE object + one line here."""
+
+from __future__ import annotations
+
+from caspian_etl.errors import ConfigError
+from caspian_etl.sources import claims, worldbank
+from caspian_etl.sources.base import FetchContext, Source, Window
+
+REGISTRY: dict[str, Source] = {s.name: s for s in (claims.SOURCE, worldbank.SOURCE)}
+
+
+def get_source(name: str) -> Source:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ConfigError(f"unknown source {name!r}; known sources: {', '.join(sorted(REGISTRY))}") from None
+
+
+def source_names() -> list[str]:
+    return list(REGISTRY)
+
+
+__all__ = ["REGISTRY", "FetchContext", "Source", "Window", "get_source", "source_names"]

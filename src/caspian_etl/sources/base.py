@@ -1,0 +1,117 @@
+"""What every source is: a name, origin metadata, and two verbs.
+
+    fetch(ctx)         HTTP (or a local file) -> responses stored through ctx into one raw snapshot
+    parse(snapshot)    stored bytes -> {table name: DataFrame in that table's contract shape}
+
+A source module builds one `Source` and is listed in caspian_etl.sources.REGISTRY; nothing else changes
+when a source is added.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from caspian_etl.errors import FetchError
+from caspian_etl.http import HttpClient, HttpPolicy
+from caspian_etl.settings import DataPaths, base_url
+from caspian_etl.snapshots import Snapshot, SnapshotEntry, SnapshotWriter
+
+ParseResult = dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period a fetch covers (a backfill's window); None means the source's default range."""
+
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    producer: str  # who publishes the data (OWID-style origin metadata)
+    licence: str
+    homepage: str
+    tables: tuple[str, ...]  # curated tables this source writes a file into
+    fetch: Callable[["FetchContext"], None]
+    parse: Callable[[Snapshot], ParseResult]
+    default_base_url: str | None = None
+    network: bool = True  # False: fetch reads a local file and works offline
+    secret_env: tuple[str, ...] = ()  # environment variables holding secrets to keep out of every output
+    http_policy: HttpPolicy = field(default_factory=HttpPolicy)
+    description: str = ""
+
+    @property
+    def base_url(self) -> str:
+        if self.default_base_url is None:
+            raise ValueError(f"source {self.name} has no base URL")
+        return base_url(self.name, self.default_base_url)
+
+    def secrets(self) -> list[str]:
+        return [v for name in self.secret_env if (v := os.environ.get(name))]
+
+    def origin_metadata(self) -> dict[str, str]:
+        return {"caspian_etl.source": self.name, "caspian_etl.source_title": self.title,
+                "caspian_etl.producer": self.producer, "caspian_etl.licence": self.licence,
+                "caspian_etl.homepage": self.homepage}
+
+
+@dataclass
+class FetchContext:
+    """What a source's fetch gets: an HTTP client with the project's policy and a snapshot being written."""
+
+    source: Source
+    paths: DataPaths
+    http: HttpClient
+    writer: SnapshotWriter
+    previous: Snapshot | None
+    window: Window = field(default_factory=Window)
+
+    def _previous_entry(self, url: str) -> SnapshotEntry | None:
+        if self.previous is None:
+            return None
+        # a 304 entry is as good as the original: its bytes were copied into its own snapshot
+        return next((e for e in self.previous.entries if e.url == url), None)
+
+    def get(self, name: str, url: str, *, params: Mapping[str, object] | None = None,
+            headers: Mapping[str, str] | None = None, conditional: bool = True) -> bytes:
+        """GET and store the response as `name` in the snapshot; returns the body.
+
+        With `conditional`, the previous snapshot's ETag/Last-Modified for the same URL are sent, and a 304
+        reuses (and re-records) the bytes stored then.
+        """
+        shown = self.http.redactor.url(requests.Request("GET", url, params=params).prepare().url or url)
+        before = self._previous_entry(shown) if conditional else None
+        response = self.http.get(url, params=params, headers=headers,
+                                 etag=before.etag if before else None,
+                                 last_modified=before.last_modified if before else None)
+        if response.not_modified:
+            if before is None or self.previous is None:
+                raise FetchError("HTTP 304 without a stored response to reuse", source=self.source.name,
+                                 url=response.url, status=304)
+            body = self.previous.read(before.name)
+            origin = before.reused_from or f"{self.previous.snapshot_id}/{before.name}"
+            self.writer.add(name, body, url=response.url, status=304, requested_at=response.requested_at,
+                            content_type=before.content_type, etag=before.etag,
+                            last_modified=before.last_modified, reused_from=origin)
+            return body
+        self.writer.add(name, response.body, url=response.url, status=response.status,
+                        requested_at=response.requested_at, content_type=response.content_type,
+                        etag=response.etag, last_modified=response.last_modified)
+        return response.body
+
+    def add_local_file(self, name: str, path: Path, *, requested_at: datetime) -> bytes:
+        """Store a local file (the claims registry, a user-downloaded file) as a snapshot response."""
+        body = path.read_bytes()
+        self.writer.add(name, body, url=path.resolve().as_uri(), status=None, requested_at=requested_at,
+                        content_type=None)
+        return body

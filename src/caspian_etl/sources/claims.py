@@ -1,0 +1,101 @@
+"""`claims`: the hand-kept registry of figures stated in the seed documents and cited news pages.
+
+The registry is data/raw/claims/claims.csv (a CSV anyone can edit; see the README next to it). Fetching
+snapshots the file like any response, so every curated claim points at the exact registry bytes it came
+from; when the file has not changed, the previous snapshot is reused. The claims also feed the indicator
+tables as reported figures (see caspian_etl.reported).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from caspian_etl.contracts import load_contract
+from caspian_etl.errors import ParseError
+from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
+from caspian_etl.resources import default_claims_registry
+from caspian_etl.snapshots import Snapshot, utc_now
+from caspian_etl.sources.base import FetchContext, ParseResult, Source
+from caspian_etl.validation import REASON_COLUMN
+
+NAME = "claims"
+FILE_NAME = "claims.csv"
+REGISTRY_COLUMNS = ["claim_id", "metric", "value", "unit", "period", "kind", "country", "partner", "document",
+                    "publisher", "endnote", "source_url", "published", "note"]
+
+
+def fetch(ctx: FetchContext) -> None:
+    own = ctx.paths.raw / NAME / FILE_NAME
+    registry = own if own.is_file() else default_claims_registry()
+    ctx.add_local_file(FILE_NAME, registry, requested_at=utc_now())
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def parse_registry(data: bytes, sha256: str, *, origin: str = FILE_NAME) -> pd.DataFrame:
+    """Registry CSV bytes -> rows in the claims table's shape (values still as text; the contract coerces)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{origin} is not UTF-8 (byte {exc.start})", source=NAME) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in REGISTRY_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in REGISTRY_COLUMNS]
+    if missing or unknown:
+        raise ParseError(f"{origin}: header must be {','.join(REGISTRY_COLUMNS)} "
+                         f"(missing {missing}, unknown {unknown})", source=NAME)
+    rows = []
+    for line_no, record in enumerate(reader, start=2):
+        if None in record:  # more cells than header columns
+            extra = record.pop(None)
+            row_reason = f"line {line_no}: {len(extra)} cell(s) beyond the header"
+        else:
+            row_reason = None
+        row = {c: _clean(record.get(c)) for c in REGISTRY_COLUMNS}
+        if row["endnote"] is not None and row["endnote"].isdigit():
+            row["endnote"] = int(row["endnote"])
+        row.update(frequency=None, period_start=None, period_end=None)
+        if row["period"] is not None:
+            try:
+                period = parse_period(row["period"])
+            except PeriodError as exc:
+                row_reason = row_reason or f"period: {exc}"
+            else:
+                row.update(period=period.code, frequency=period.frequency,
+                           period_start=period.start, period_end=period.end)
+        row.update(source=NAME, snapshot_sha256=sha256)
+        row[REASON_COLUMN] = row_reason
+        rows.append(row)
+    columns = load_contract("claims").column_names + [REASON_COLUMN]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def parse(snapshot: Snapshot) -> ParseResult:
+    entry = snapshot.entry(FILE_NAME)
+    claims = parse_registry(snapshot.read(FILE_NAME), entry.sha256)
+    derived = claims_to_tables(claims[claims[REASON_COLUMN].isna()])
+    return {"claims": claims, **derived}
+
+
+SOURCE = Source(
+    name=NAME,
+    title="Claims registry (figures stated in the policy literature and the news)",
+    producer="caspian-etl contributors, transcribing IDD (ADA University)/AIFC, Asia Times and cited news pages",
+    licence="Figures transcribed as facts; see each row's source_url for the original",
+    homepage="data/raw/claims/README.md",
+    tables=("claims", *REPORTED_TABLES),
+    fetch=fetch,
+    parse=parse,
+    network=False,
+    description="Hand-kept CSV of numeric claims: observations, targets, capacities and forecasts.",
+)

@@ -1,0 +1,86 @@
+"""Curated Parquet: deterministic bytes, footer metadata, atomic replacement, types readers get."""
+
+import json
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from caspian_etl.contracts import load_contract
+from caspian_etl.curated import footer_metadata, part_path, snapshot_hashes, write_part
+from caspian_etl.validation import validate_table
+
+SHA = "2" * 64
+CONTRACT = load_contract("trade_flows")
+
+
+def frame(n: int = 3, value: float = 100.0) -> pd.DataFrame:
+    rows = [dict(reporter="KAZ", partner="AZE", flow="X", period=f"{2020 + i}", frequency="A",
+                 period_start=f"{2020 + i}-01-01", period_end=f"{2020 + i}-12-31", classification="HS",
+                 commodity_code="0101", commodity_desc="synthetic", value_usd=value + i, net_weight_kg=None,
+                 quantity=None, quantity_unit=None, basis="official", claim_id=None, source="test",
+                 source_url="http://127.0.0.1/x", snapshot_sha256=SHA) for i in reversed(range(n))]
+    return validate_table(CONTRACT, pd.DataFrame(rows)).valid
+
+
+META = {"caspian_etl.snapshot_sha256": json.dumps([SHA]), "caspian_etl.source": "test"}
+
+
+def test_same_rows_give_identical_bytes_whatever_their_order(paths) -> None:
+    a = write_part(paths, CONTRACT, "test", frame(), META).read_bytes()
+    b = write_part(paths, CONTRACT, "test", frame().iloc[::-1], META).read_bytes()
+    assert a == b
+
+
+def test_footer_and_field_metadata(paths) -> None:
+    path = write_part(paths, CONTRACT, "test", frame(), META)
+    meta = footer_metadata(path)
+    assert meta["caspian_etl.table"] == "trade_flows" and meta["caspian_etl.schema_version"] == "1"
+    assert meta["caspian_etl.description"].startswith("Goods trade")
+    assert snapshot_hashes(path) == [SHA]
+    schema = pq.read_schema(path)
+    assert schema.field("value_usd").metadata[b"unit"] == b"USD"
+    assert b"pandas" not in (schema.metadata or {})  # no library-specific metadata
+
+
+def test_rows_are_sorted_by_natural_key(paths) -> None:
+    path = write_part(paths, CONTRACT, "test", frame(), META)
+    assert pq.read_table(path).column("period").to_pylist() == ["2020", "2021", "2022"]
+
+
+def test_readers_get_the_contract_types(paths) -> None:
+    path = write_part(paths, CONTRACT, "test", frame(), META)
+    glob = str(path.parent / "*.parquet")
+    con = duckdb.connect()
+    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()}
+    assert types["period_start"] == "DATE" and types["commodity_code"] == "VARCHAR"
+    assert types["value_usd"] == "DOUBLE"
+    assert con.execute(f"SELECT commodity_code FROM read_parquet('{glob}') LIMIT 1").fetchone() == ("0101",)
+    lf = pl.read_parquet(glob)
+    assert lf.schema["period_start"] == pl.Date and lf.schema["commodity_code"] == pl.String
+    df = pd.read_parquet(path.parent)
+    assert df["value_usd"].dtype == "float64"
+
+
+def test_crash_mid_write_keeps_the_previous_table(paths, monkeypatch) -> None:
+    path = write_part(paths, CONTRACT, "test", frame(value=1.0), META)
+    before = path.read_bytes()
+
+    def half_write(table: pa.Table, where, **kw) -> None:
+        with open(where, "wb") as fh:
+            fh.write(b"PAR1 half a file")
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(pq, "write_table", half_write)
+    with pytest.raises(OSError, match="injected"):
+        write_part(paths, CONTRACT, "test", frame(value=2.0), META)
+    assert path.read_bytes() == before
+    assert list(path.parent.iterdir()) == [path]  # no temp file left in the table folder
+    assert list(paths.staging.iterdir()) == []  # and none left in staging
+
+
+def test_part_files_live_in_the_table_folder(paths) -> None:
+    assert part_path(paths, "trade_flows", "comtrade") == paths.curated / "trade_flows" / "comtrade.parquet"
