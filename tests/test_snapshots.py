@@ -91,3 +91,32 @@ def test_names_are_made_safe(paths) -> None:
     snap = publish(SnapshotStore(paths, "src"), {"../../etc/passwd": b"x"}).result
     assert [e.name for e in snap.entries] == ["etc_passwd"]
     assert (snap.path / "etc_passwd").is_file()
+
+
+def test_carried_entries_read_from_their_origin_without_a_copy(paths) -> None:
+    store = SnapshotStore(paths, "src")
+    first = publish(store, {"article-1.html": b"<p>one</p>", "feed.xml": b"<rss>1</rss>"}).result
+    with store.writer() as w:
+        w.carry(first.entry("article-1.html"), first)
+        w.add("feed.xml", b"<rss>2</rss>", url="u", status=200, requested_at=T0)
+    second = w.result
+    assert second.snapshot_id != first.snapshot_id
+    assert not (second.path / "article-1.html").exists()  # not copied
+    assert second.read("article-1.html") == b"<p>one</p>"
+    assert second.entry("article-1.html").reused_from == f"{first.snapshot_id}/article-1.html"
+    # carried again from the second snapshot: still points at the original bytes
+    with store.writer() as w3:
+        w3.carry(second.entry("article-1.html"), second)
+        w3.add("feed.xml", b"<rss>3</rss>", url="u", status=200, requested_at=T0)
+    assert w3.result.entry("article-1.html").reused_from == f"{first.snapshot_id}/article-1.html"
+    assert w3.result.read("article-1.html") == b"<p>one</p>"
+
+
+def test_add_file_streams_a_local_file_with_its_hash(paths, tmp_path) -> None:
+    big = tmp_path / "bulk.tsv"
+    big.write_bytes(b"a\tb\n" * 300_000)
+    store = SnapshotStore(paths, "src")
+    with store.writer() as w:
+        entry = w.add_file("bulk.tsv", big, url=big.as_uri(), requested_at=T0)
+    assert entry.size == big.stat().st_size and entry.sha256 == sha256_bytes(big.read_bytes())
+    assert w.result.verified_path("bulk.tsv").read_bytes() == big.read_bytes()

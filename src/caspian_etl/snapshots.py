@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +30,14 @@ _NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def utc_now() -> datetime:
@@ -59,7 +67,9 @@ class SnapshotEntry:
     last_modified: str | None
     size: int
     sha256: str
-    reused_from: str | None = None  # "<snapshot_id>/<name>" when a 304 answer reused earlier bytes
+    # "<snapshot_id>/<name>": the bytes are those stored in that earlier snapshot (a 304 answer, or an
+    # article fetched once and carried forward); no copy is made in this snapshot's folder
+    reused_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,14 +89,31 @@ class Snapshot:
                 return e
         raise SnapshotError(f"snapshot {self.snapshot_id} has no file {name!r}", source=self.source)
 
+    def file_path(self, name: str) -> Path:
+        """Where the bytes of `name` are on disk (in this snapshot, or in the one it reuses them from)."""
+        entry = self.entry(name)
+        if entry.reused_from:
+            return self.path.parent / entry.reused_from
+        return self.path / name
+
     def read(self, name: str) -> bytes:
         """The stored bytes, after checking them against the sha256 recorded when they were received."""
         entry = self.entry(name)
-        data = (self.path / name).read_bytes()
+        path = self.file_path(name)
+        data = path.read_bytes()
         if sha256_bytes(data) != entry.sha256:
-            raise SnapshotError(f"file {self.path / name} no longer matches its recorded sha256 {entry.sha256}",
+            raise SnapshotError(f"file {path} no longer matches its recorded sha256 {entry.sha256}",
                                 source=self.source)
         return data
+
+    def verified_path(self, name: str) -> Path:
+        """The path of a (possibly large) stored file, after a streaming sha256 check; for parsers that stream."""
+        entry = self.entry(name)
+        path = self.file_path(name)
+        if sha256_file(path) != entry.sha256:
+            raise SnapshotError(f"file {path} no longer matches its recorded sha256 {entry.sha256}",
+                                source=self.source)
+        return path
 
     @property
     def sha256s(self) -> list[str]:
@@ -202,6 +229,43 @@ class SnapshotWriter:
         )
         self.entries.append(entry)
         return entry
+
+    def add_file(self, name: str, source_path: Path, *, url: str, requested_at: datetime,
+                 content_type: str | None = None) -> SnapshotEntry:
+        """Copy a local file (e.g. a bulk download the user made) into the snapshot, streaming, with its sha256."""
+        name = safe_name(name)
+        if any(e.name == name for e in self.entries):
+            raise ValueError(f"{self.store.source}: two files named {name!r} in one snapshot")
+        self.staging.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with open(source_path, "rb") as src, open(self.staging / name, "wb") as dst:
+            while block := src.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        entry = SnapshotEntry(name=name, url=url, requested_at=iso_utc(requested_at), status=None,
+                              content_type=content_type, etag=None, last_modified=None, size=size,
+                              sha256=digest.hexdigest())
+        self.entries.append(entry)
+        return entry
+
+    def carry(self, entry: SnapshotEntry, origin: Snapshot, *, name: str | None = None, status: int | None = None,
+              requested_at: datetime | None = None) -> SnapshotEntry:
+        """Record `entry` of an earlier snapshot in this one without copying its bytes (they stay there)."""
+        name = safe_name(name or entry.name)
+        if any(e.name == name for e in self.entries):
+            raise ValueError(f"{self.store.source}: two responses named {name!r} in one snapshot")
+        carried = replace(
+            entry,
+            name=name,
+            reused_from=entry.reused_from or f"{origin.snapshot_id}/{entry.name}",
+            status=entry.status if status is None else status,
+            requested_at=entry.requested_at if requested_at is None else iso_utc(requested_at),
+        )
+        self.entries.append(carried)
+        return carried
 
     def commit(self, *, complete: bool = True, error: str | None = None) -> Snapshot:
         """Publish the snapshot. A complete fetch whose files equal the latest snapshot's is not stored twice:

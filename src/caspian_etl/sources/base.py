@@ -49,6 +49,12 @@ class Source:
     secret_env: tuple[str, ...] = ()  # environment variables holding secrets to keep out of every output
     http_policy: HttpPolicy = field(default_factory=HttpPolicy)
     description: str = ""
+    # `caspian-etl ingest-file <source> PATH...` turns downloaded files into a snapshot of this source
+    accepts_files: bool = False
+    # A source whose snapshots are too big to parse into DataFrames (bulk files) writes its curated tables
+    # itself, in batches: curate(source, snapshot, paths) -> list[pipeline.TableOutcome]. None: the standard
+    # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.curate.
+    curate: Callable[..., list] | None = None
 
     @property
     def base_url(self) -> str:
@@ -98,20 +104,23 @@ class FetchContext:
             if before is None or self.previous is None:
                 raise FetchError("HTTP 304 without a stored response to reuse", source=self.source.name,
                                  url=response.url, status=304)
-            body = self.previous.read(before.name)
-            origin = before.reused_from or f"{self.previous.snapshot_id}/{before.name}"
-            self.writer.add(name, body, url=response.url, status=304, requested_at=response.requested_at,
-                            content_type=before.content_type, etag=before.etag,
-                            last_modified=before.last_modified, reused_from=origin)
+            body = self.previous.read(before.name)  # also checks the stored bytes are intact
+            self.writer.carry(before, self.previous, name=name, status=304, requested_at=response.requested_at)
             return body
         self.writer.add(name, response.body, url=response.url, status=response.status,
                         requested_at=response.requested_at, content_type=response.content_type,
                         etag=response.etag, last_modified=response.last_modified)
         return response.body
 
-    def add_local_file(self, name: str, path: Path, *, requested_at: datetime) -> bytes:
-        """Store a local file (the claims registry, a user-downloaded file) as a snapshot response."""
-        body = path.read_bytes()
-        self.writer.add(name, body, url=path.resolve().as_uri(), status=None, requested_at=requested_at,
-                        content_type=None)
-        return body
+    def add_local_file(self, name: str, path: Path, *, requested_at: datetime) -> SnapshotEntry:
+        """Store a local file (the claims registry, a user-downloaded file) as a snapshot file (streamed)."""
+        return self.writer.add_file(name, path, url=path.resolve().as_uri(), requested_at=requested_at)
+
+    def carry_forward(self, name: str) -> bool:
+        """Keep a response of the previous snapshot in this one without fetching it again (fetch once).
+
+        Returns False when the previous snapshot has no such response."""
+        if self.previous is None or not any(e.name == name for e in self.previous.entries):
+            return False
+        self.writer.carry(self.previous.entry(name), self.previous)
+        return True

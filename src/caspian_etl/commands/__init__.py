@@ -1,0 +1,8 @@
+"""The commands of `caspian-etl`: one module each, with NAME, register(subparsers) and execute(args).
+
+Adding a command = one module here + one entry in COMMAND_MODULES.
+"""
+
+from caspian_etl.commands import ingest_file, run, sources
+
+COMMAND_MODULES = [run, sources, ingest_file]

@@ -1,0 +1,62 @@
+"""Helpers shared by the commands: console, common options, the run summary table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from caspian_etl.pipeline import RunSummary
+from caspian_etl.settings import DATA_DIR_ENV, DataPaths
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
+
+console = Console(highlight=False)
+
+
+def prefect_defaults() -> None:
+    """Settings the project needs from Prefect, unless the user set them (see FIELD-NOTES)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "caspian_etl")
+    # the library logs outside flow runs too (plain mode, tests): no warning for each such line
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    # a first start of the temporary server on a fresh PREFECT_HOME takes ~25 s on 2 cores; the default is 20 s
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def add_data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", metavar="DIR",
+                   help=f"data root holding raw/, curated/, quarantine/, state/ (default: ${DATA_DIR_ENV} or ./data)")
+
+
+def print_summary(summary: RunSummary, paths: DataPaths) -> None:
+    table = Table(title=f"caspian-etl run — {paths.root}")
+    for col in ("table", "rows written", "rows quarantined", "sources failed"):
+        table.add_column(col, justify="right" if col.startswith("rows") else "left")
+    for t in summary.tables():
+        table.add_row(t.table, str(t.rows_written), str(t.rows_quarantined), ", ".join(t.sources_failed) or "-")
+    console.print(table)
+    for r in summary.results:
+        if r.status == "ok":
+            how = "fetched" if r.fetched else "replayed"
+            if r.unchanged:
+                how = "fetched (unchanged since the last snapshot)"
+            console.print(f"  {r.source}: ok — {how} snapshot {r.snapshot_id}", soft_wrap=True)
+        elif r.status == "skipped":
+            console.print(f"  {r.source}: skipped — {escape(r.reason or '')}", soft_wrap=True)
+        else:
+            console.print(f"  [red]{r.source}: FAILED[/red] — {escape(r.reason or '')}", soft_wrap=True)
+    quarantined = [t.quarantine_path for r in summary.results for t in r.tables if t.quarantine_path]
+    for q in quarantined:
+        console.print(f"  quarantined rows: {escape(q)}", soft_wrap=True)

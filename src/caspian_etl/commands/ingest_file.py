@@ -1,0 +1,35 @@
+"""`caspian-etl ingest-file`: turn files the user downloaded into a snapshot of a source, then curate it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_summary
+from caspian_etl.pipeline import RunSummary, ingest_files
+from caspian_etl.settings import resolve_data_dir
+from caspian_etl.sources import REGISTRY
+
+NAME = "ingest-file"
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    accepting = sorted(n for n, s in REGISTRY.items() if s.accepts_files)
+    p = sub.add_parser(
+        NAME, help="ingest downloaded files of a source (bulk files, files behind bot walls)",
+        description="Copy the given files into a new raw snapshot of SOURCE (keeping their sha256, like any "
+                    "fetched response), then parse, validate and write the source's curated tables. "
+                    f"Sources that accept files: {', '.join(accepting) or 'none yet'}.",
+    )
+    p.add_argument("source", metavar="SOURCE", choices=accepting or None, help="the source the files belong to")
+    p.add_argument("files", metavar="PATH", nargs="+", type=Path, help="file(s) to ingest")
+    add_data_dir(p)
+    return p
+
+
+def execute(args: argparse.Namespace) -> int:
+    paths = resolve_data_dir(args.data_dir)
+    result = ingest_files(args.source, paths, list(args.files))
+    summary = RunSummary([result])
+    print_summary(summary, paths)
+    return EXIT_OK if summary.ok else EXIT_SOURCE_FAILED

@@ -1,0 +1,49 @@
+"""`caspian-etl ingest-file`: downloaded files become a snapshot (with sha256), then are curated.
+
+The source used here is a toy registered only for the test; its file content is synthetic."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from caspian_etl.cli import EXIT_OK, EXIT_USAGE, main
+from caspian_etl.curated import read_table
+from caspian_etl.snapshots import SnapshotStore, sha256_bytes
+from caspian_etl.sources import REGISTRY, worldbank
+
+
+def _parse_toy(snapshot):
+    rows = []
+    for entry in snapshot.entries:
+        for line in snapshot.read(entry.name).decode().splitlines()[1:]:
+            country, year, value = line.split(",")
+            rows.append(dict(indicator="TOY.X", indicator_name="toy", country=country, partner=None, period=year,
+                             frequency="A", period_start=f"{year}-01-01", period_end=f"{year}-12-31", value=value,
+                             unit="USD", kind="observation", basis="official", claim_id=None, note=None,
+                             source="toy", source_url=entry.url, snapshot_sha256=entry.sha256))
+    return {"macro_indicators": pd.DataFrame(rows)}
+
+
+@pytest.fixture
+def toy_source(monkeypatch):
+    toy = replace(worldbank.SOURCE, name="toy", tables=("macro_indicators",), parse=_parse_toy, accepts_files=True)
+    monkeypatch.setitem(REGISTRY, "toy", toy)
+    return toy
+
+
+def test_ingest_file_snapshots_and_curates(toy_source, paths, tmp_path) -> None:
+    f = tmp_path / "download.csv"
+    f.write_bytes(b"country,year,value\nKAZ,2020,1.5\nAZE,2020,oops\n")  # synthetic
+    assert main(["ingest-file", "toy", str(f), "--data-dir", str(paths.root)]) == EXIT_OK
+    snap = SnapshotStore(paths, "toy").latest()
+    assert snap.entries[0].sha256 == sha256_bytes(f.read_bytes()) and snap.entries[0].url == f.resolve().as_uri()
+    table = read_table(paths, "macro_indicators")
+    assert table["value"].tolist() == [1.5]
+    quarantined = list((paths.quarantine / "macro_indicators").glob("toy__*.csv"))
+    assert len(quarantined) == 1 and "oops" in quarantined[0].read_text()
+
+
+def test_ingest_file_missing_file_is_a_clear_error(toy_source, paths, tmp_path, capsys) -> None:
+    assert main(["ingest-file", "toy", str(tmp_path / "nope.csv"), "--data-dir", str(paths.root)]) == EXIT_USAGE
+    assert "no such file" in capsys.readouterr().out
