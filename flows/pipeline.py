@@ -1,4 +1,5 @@
-"""The pipeline flow: run every selected source flow (each fetches and curates its own tables), then summarise.
+"""The pipeline flow: run every selected source flow (each fetches and curates its own tables), then build the
+derived tables from the curated ones, then summarise.
 
 A failing source does not stop the others; the pipeline run ends Failed when any source failed, and its
 result (the run summary) is still returned to the caller and published as a Prefect artifact.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
-from prefect import flow
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
-from caspian_etl.pipeline import RunSummary, SourceResult
+from caspian_etl.derived import DERIVED
+from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
+from caspian_etl.pipeline import RunSummary, SourceResult, TableOutcome, build_derived, build_derived_table
 from caspian_etl.report_text import summary_markdown
+from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import get_source
 
 
@@ -28,6 +31,11 @@ def _result_of(name: str, state: State) -> SourceResult:
     return SourceResult(source=name, status="failed", reason=f"{name}: flow run ended {state.type.value}: {outcome!r}")
 
 
+@task(name="derive", task_run_name="derive {name}")
+def derive_task(name: str, data_dir: str) -> TableOutcome:
+    return build_derived_table(name, resolve_data_dir(data_dir))
+
+
 @flow(name="pipeline", flow_run_name="pipeline", description="Fetch, validate and curate every selected source.")
 def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: str | None = None,
              data_dir: str | None = None, start: date | None = None, end: date | None = None) -> State:
@@ -39,6 +47,9 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
         state = SOURCE_FLOWS[name](offline=offline, snapshot=snapshot, data_dir=data_dir, start=start, end=end,
                                    return_state=True)
         results.append(_result_of(name, state))
+    if DERIVED:  # tables built from the curated ones (trade mirror, claim checks, ...)
+        paths = resolve_data_dir(data_dir)
+        results.append(build_derived(paths, build_step=lambda name, p: derive_task(name, str(p.root))))
     summary = RunSummary(results)
     create_markdown_artifact(key="caspian-etl-run-summary", markdown=summary_markdown(summary),
                              description="Rows written, quarantined and sources failed in this run")

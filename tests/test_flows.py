@@ -2,10 +2,10 @@
 
 import pyarrow.parquet as pq
 import pytest
-from caspian_etl.flows.source_flows import SOURCE_FLOWS
 
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, main
 from caspian_etl.curated import read_table
+from caspian_etl.flows.source_flows import SOURCE_FLOWS
 from caspian_etl.sources import REGISTRY
 from tests.httpserver import Reply
 

@@ -59,18 +59,28 @@ def snapshot_hashes(path: Path) -> list[str]:
     return json.loads(footer_metadata(path).get("caspian_etl.snapshot_sha256", "[]"))
 
 
-def part_row_counts(paths: DataPaths, table: str) -> dict[str, int]:
-    """Rows per source file of a table, read from the Parquet footers (no data read)."""
+def part_files(paths: DataPaths, table: str) -> list[Path]:
+    """The files of a table: `<source>.parquet`, or `<source>__<partition>.parquet` for a partitioned source."""
     folder = table_dir(paths, table)
-    if not folder.is_dir():
-        return {}
-    return {p.stem: pq.read_metadata(p).num_rows for p in sorted(folder.glob("*.parquet"))}
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def source_of_part(path: Path) -> str:
+    return path.stem.split("__", 1)[0]
+
+
+def part_row_counts(paths: DataPaths, table: str) -> dict[str, int]:
+    """Rows per source of a table (partition files summed), read from the Parquet footers (no data read)."""
+    counts: dict[str, int] = {}
+    for p in part_files(paths, table):
+        counts[source_of_part(p)] = counts.get(source_of_part(p), 0) + pq.read_metadata(p).num_rows
+    return counts
 
 
 def read_table(paths: DataPaths, table: str) -> pd.DataFrame:
     """The whole curated table (every source's file), as readers see it."""
     contract = load_contract(table)
-    files = sorted(str(p) for p in table_dir(paths, table).glob("*.parquet"))
+    files = [str(p) for p in part_files(paths, table)]
     if not files:
         return contract.empty_frame()
     return ds.dataset(files, format="parquet", schema=contract.arrow_schema()).to_table().to_pandas()

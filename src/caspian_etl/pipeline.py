@@ -16,7 +16,8 @@ import pandas as pd
 
 from caspian_etl.atomic import atomic_write
 from caspian_etl.contracts import load_contract
-from caspian_etl.curated import write_part
+from caspian_etl.curated import part_files, snapshot_hashes, write_part
+from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
 from caspian_etl.settings import DataPaths
@@ -209,6 +210,47 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
     return run_source(name, paths, acquire_step=snapshot_files)
 
 
+def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
+    """Build one derived table from the curated tables and write it like a source's file."""
+    spec = DERIVED[name]
+    contract = load_contract(name)
+    outcome = TableOutcome(name)
+    try:
+        frame = spec.build(paths)
+        if frame.empty and len(frame.columns) == 0:
+            frame = contract.empty_frame()
+        result = validate_table(contract, frame, source=DERIVED_SOURCE)
+        inputs = {table: {p.name: snapshot_hashes(p) for p in part_files(paths, table)} for table in spec.inputs}
+        if result.n_quarantined:
+            outcome.rows_quarantined = result.n_quarantined
+            target = paths.quarantine / name / f"{DERIVED_SOURCE}.csv"
+            atomic_write(target, lambda tmp: result.quarantined.to_csv(tmp, index=False), staging_dir=paths.staging)
+            outcome.quarantine_path = str(target)
+        metadata = {"caspian_etl.source": DERIVED_SOURCE,
+                    "caspian_etl.derived_from": json.dumps(inputs, sort_keys=True)}
+        outcome.path = str(write_part(paths, contract, DERIVED_SOURCE, result.valid, metadata))
+        outcome.rows_written = result.n_valid
+    except CaspianError as exc:
+        outcome.error = str(exc)
+        log.error("%s", exc)
+    return outcome
+
+
+def build_derived(paths: DataPaths, names: list[str] | None = None,
+                  build_step: Callable[[str, DataPaths], TableOutcome] = build_derived_table) -> SourceResult:
+    """Build every derived table (in registry order); reported in the run summary as source `derived`.
+
+    The Prefect pipeline flow passes a task-wrapped `build_derived_table` as the step."""
+    result = SourceResult(source=DERIVED_SOURCE, status="ok", started_at=iso_utc(utc_now()))
+    for name in names or list(DERIVED):
+        result.tables.append(build_step(name, paths))
+    errors = [t.error for t in result.tables if t.error]
+    if errors:
+        result.status, result.reason = "failed", "; ".join(errors)
+    result.finished_at = iso_utc(utc_now())
+    return result
+
+
 @dataclass
 class TableSummary:
     table: str
@@ -233,6 +275,8 @@ class RunSummary:
         rows: dict[str, TableSummary] = {}
         for result in self.results:
             declared = REGISTRY[result.source].tables if result.source in REGISTRY else ()
+            if result.source == DERIVED_SOURCE:
+                declared = tuple(DERIVED)
             for table in declared:
                 rows.setdefault(table, TableSummary(table, 0, 0, []))
             for outcome in result.tables:
@@ -253,4 +297,7 @@ def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, s
         get_source(name)  # unknown names are a usage error before anything runs
     if not names:
         raise ConfigError("no sources selected")
-    return RunSummary([run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names])
+    results = [run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names]
+    if DERIVED:
+        results.append(build_derived(paths))
+    return RunSummary(results)
