@@ -9,15 +9,18 @@ byte-identical files; the footer carries the contract version, the table descrip
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from caspian_etl.atomic import atomic_write
 from caspian_etl.contracts import TableContract, load_contract
+from caspian_etl.locks import table_lock
 from caspian_etl.settings import DataPaths
 
 
@@ -29,25 +32,59 @@ def part_path(paths: DataPaths, table: str, source: str) -> Path:
     return table_dir(paths, table) / f"{source}.parquet"
 
 
+def sort_rows(contract: TableContract, table: pa.Table) -> pa.Table:
+    """Rows in natural-key order (nulls first): the one order every write uses, so bytes are reproducible."""
+    if table.num_rows == 0 or not contract.natural_key:
+        return table
+    return table.sort_by([(k, "ascending", "at_start") for k in contract.natural_key])
+
+
 def to_arrow(contract: TableContract, frame: pd.DataFrame, metadata: dict[str, str] | None = None) -> pa.Table:
     """Validated rows -> an Arrow table with the contract's types, order and metadata."""
-    frame = frame[contract.column_names]
-    if len(frame) and contract.natural_key:
-        frame = frame.sort_values(list(contract.natural_key), na_position="first", kind="mergesort")
     schema = contract.arrow_schema(metadata)
-    plain = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-    return plain.select(contract.column_names).cast(schema)
+    plain = pa.Table.from_pandas(frame[contract.column_names].reset_index(drop=True), preserve_index=False)
+    return sort_rows(contract, plain.select(contract.column_names).cast(schema))
+
+
+def _in_window(table: pa.Table, start: date | None, end: date | None) -> pa.ChunkedArray:
+    """Rows whose whole period lies inside [start, end]; rows without a period are never inside."""
+    inside = pc.is_valid(table["period_start"])
+    if start is not None:
+        inside = pc.and_(inside, pc.greater_equal(table["period_start"], pa.scalar(start, pa.date32())))
+    if end is not None:
+        inside = pc.and_(inside, pc.less_equal(table["period_end"], pa.scalar(end, pa.date32())))
+    return pc.fill_null(inside, False)
+
+
+def merge_window(contract: TableContract, old: pa.Table, new: pa.Table, start: date | None,
+                 end: date | None) -> pa.Table:
+    """A backfill's upsert: the old rows outside the window, plus the new rows inside it."""
+    kept = old.filter(pc.invert(_in_window(old, start, end))).cast(new.schema)
+    added = new.filter(_in_window(new, start, end))
+    return sort_rows(contract, pa.concat_tables([kept, added]))
 
 
 def write_part(paths: DataPaths, contract: TableContract, source: str, frame: pd.DataFrame,
-               metadata: dict[str, str] | None = None) -> Path:
-    """Atomically replace the source's file of the table with `frame` (already validated)."""
+               metadata: dict[str, str] | None = None,
+               window: tuple[date | None, date | None] | None = None) -> Path:
+    """Atomically replace the source's file of the table with `frame` (already validated).
+
+    With a `window` (a backfill), only the rows of that window are replaced; the rest of the file is kept.
+    The table's lock is held from reading the old file to replacing it, so concurrent writers lose nothing.
+    """
     table = to_arrow(contract, frame, metadata)
-    return atomic_write(
-        part_path(paths, contract.name, source),
-        lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True),
-        staging_dir=paths.staging,
-    )
+    target = part_path(paths, contract.name, source)
+    with table_lock(paths, contract.name):
+        if window is not None and target.exists():
+            old = pq.read_table(target)
+            hashes = set(snapshot_hashes(target)) | set(json.loads(
+                (metadata or {}).get("caspian_etl.snapshot_sha256", "[]")))
+            table = merge_window(contract, old, table, *window)
+            table = table.replace_schema_metadata({**table.schema.metadata,
+                                                   b"caspian_etl.snapshot_sha256": json.dumps(sorted(hashes))})
+        return atomic_write(target, lambda tmp: pq.write_table(table, tmp, compression="zstd",
+                                                               write_statistics=True),
+                            staging_dir=paths.staging)
 
 
 def footer_metadata(path: Path) -> dict[str, str]:

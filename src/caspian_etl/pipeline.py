@@ -6,25 +6,30 @@ never touches a curated file it does not own.
 
 from __future__ import annotations
 
+import calendar
+import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from caspian_etl import __version__
 from caspian_etl.atomic import atomic_write
 from caspian_etl.contracts import load_contract
-from caspian_etl.curated import part_files, snapshot_hashes, write_part
+from caspian_etl.curated import part_files, part_path, snapshot_hashes, source_of_part, write_part
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
+from caspian_etl.resources import schemas_dir
 from caspian_etl.settings import DataPaths
-from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
+from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, sha256_file, utc_now
 from caspian_etl.sources import REGISTRY, Source, Window, get_source
 from caspian_etl.sources.base import FetchContext
-from caspian_etl.state import record_result
+from caspian_etl.state import load_state, record_derived_build, record_result
 from caspian_etl.validation import validate_table
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,7 @@ class TableOutcome:
     path: str | None = None
     quarantine_path: str | None = None
     error: str | None = None
+    up_to_date: bool = False  # nothing changed since the last write: the file was left as it was
 
 
 @dataclass
@@ -61,6 +67,9 @@ class SourceResult:
     tables: list[TableOutcome] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
+    window: dict | None = None  # {"start", "end"} for a backfill of a period window
+    curation_key: str | None = None  # what the curated files were built from (see curation_key())
+    up_to_date: bool = False  # the curated files already reflect this snapshot: no parse, no write
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,6 +119,30 @@ def acquire(source: Source, paths: DataPaths, *, offline: bool = False, snapshot
     return Acquired(fetched, fetched=True, unchanged=unchanged)
 
 
+def _contract_files(tables: tuple[str, ...]) -> list[Path]:
+    names = [f"{t}.yaml" for t in tables] + ["units.yaml", "metrics.yaml"]
+    return [schemas_dir() / n for n in names if (schemas_dir() / n).exists()]
+
+
+def curation_key(source: Source, snapshot: Snapshot) -> str:
+    """A hash of everything a source's curated files are built from: the snapshot's bytes (by sha256), the
+    contracts and vocabularies of its tables, and the package version (the parser code)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(sorted(snapshot.fingerprint())).encode())
+    for path in _contract_files(source.tables):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def already_curated(source: Source, paths: DataPaths, key: str) -> bool:
+    """True when the last successful full run curated exactly `key` and its files are all still there."""
+    last = load_state(paths, source.name).get("last_success") or {}
+    if last.get("curation_key") != key:
+        return False
+    return all(any(source_of_part(p) == source.name for p in part_files(paths, t)) for t in source.tables)
+
+
 def _quarantine(paths: DataPaths, table: str, source: str, snapshot: Snapshot, rows: pd.DataFrame) -> str:
     rows = rows.copy()
     rows["snapshot_id"] = snapshot.snapshot_id
@@ -145,7 +178,8 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOu
             if result.n_valid == 0 and result.n_quarantined:
                 raise ContractError(f"table {table}: every one of {result.n_quarantined} rows failed validation "
                                     f"(see {outcome.quarantine_path}); the previous file is kept", source=source.name)
-            outcome.path = str(write_part(paths, contract, source.name, result.valid, metadata))
+            outcome.path = str(write_part(paths, contract, source.name, result.valid, metadata,
+                                          window=snapshot.window))
             outcome.rows_written = result.n_valid
         except CaspianError as exc:
             outcome.error = str(exc)
@@ -169,16 +203,26 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
     result = SourceResult(source=name, status="failed", started_at=started)
     try:
         source = get_source(name)
+        if window is not None and (window.start or window.end) and source.supports_window:
+            result.window = {"start": window.start and window.start.isoformat(),
+                             "end": window.end and window.end.isoformat()}
+        else:
+            window = None  # a source without period parameters is always fetched whole
         acquired = acquire_step(source, paths, offline=offline, snapshot=snapshot, window=window)
         result.fetched, result.unchanged = acquired.fetched, acquired.unchanged
         if acquired.snapshot is None:
             result.status, result.reason = "skipped", acquired.skip_reason
         else:
             result.snapshot_id = acquired.snapshot.snapshot_id
-            result.tables = curate_step(source, acquired.snapshot, paths)
-            errors = [t.error for t in result.tables if t.error]
-            result.status = "failed" if errors else "ok"
-            result.reason = "; ".join(errors) or None
+            result.curation_key = curation_key(source, acquired.snapshot)
+            if window is None and already_curated(source, paths, result.curation_key):
+                # same bytes, same contracts, same code as the last successful curation: nothing to redo
+                result.status, result.up_to_date = "ok", True
+            else:
+                result.tables = curate_step(source, acquired.snapshot, paths)
+                errors = [t.error for t in result.tables if t.error]
+                result.status = "failed" if errors else "ok"
+                result.reason = "; ".join(errors) or None
     except CaspianError as exc:
         result.reason = str(exc)
         log.error("%s", exc)
@@ -216,6 +260,11 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
     contract = load_contract(name)
     outcome = TableOutcome(name)
     try:
+        key = _derived_key(name, spec.inputs, paths)
+        built = load_state(paths, DERIVED_SOURCE).get("built", {})
+        if built.get(name) == key and part_path(paths, name, DERIVED_SOURCE).exists():
+            outcome.up_to_date = True  # inputs and contract unchanged since the last build: no work, no write
+            return outcome
         frame = spec.build(paths)
         if frame.empty and len(frame.columns) == 0:
             frame = contract.empty_frame()
@@ -230,10 +279,23 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
                     "caspian_etl.derived_from": json.dumps(inputs, sort_keys=True)}
         outcome.path = str(write_part(paths, contract, DERIVED_SOURCE, result.valid, metadata))
         outcome.rows_written = result.n_valid
+        record_derived_build(paths, name, key)
     except CaspianError as exc:
         outcome.error = str(exc)
         log.error("%s", exc)
     return outcome
+
+
+def _derived_key(name: str, inputs: tuple[str, ...], paths: DataPaths) -> str:
+    """A hash of a derived table's inputs (the bytes of every input file), its contract and the code version."""
+    digest = hashlib.sha256()
+    for path in _contract_files((name,)):
+        digest.update(path.read_bytes())
+    for table in inputs:
+        for part in part_files(paths, table):
+            digest.update(f"{table}/{part.name}".encode() + b"\0" + sha256_file(part).encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
 
 
 def build_derived(paths: DataPaths, names: list[str] | None = None,
@@ -249,6 +311,43 @@ def build_derived(paths: DataPaths, names: list[str] | None = None,
         result.status, result.reason = "failed", "; ".join(errors)
     result.finished_at = iso_utc(utc_now())
     return result
+
+
+def plan_windows(start: date, end: date, step: str = "year") -> list[Window]:
+    """Split [start, end] into the windows a backfill fetches one after the other (year, month or all)."""
+    if start > end:
+        raise ConfigError(f"backfill window starts {start} after it ends {end}")
+    if step == "all":
+        return [Window(start, end)]
+    if step not in ("year", "month"):
+        raise ConfigError(f"unknown backfill step {step!r}: year, month or all")
+    windows, cursor = [], start
+    while cursor <= end:
+        if step == "year":
+            boundary = date(cursor.year, 12, 31)
+        else:
+            boundary = date(cursor.year, cursor.month, calendar.monthrange(cursor.year, cursor.month)[1])
+        windows.append(Window(cursor, min(boundary, end)))
+        cursor = min(boundary, end) + timedelta(days=1)
+    return windows
+
+
+def backfill(name: str, paths: DataPaths, start: date, end: date, *, step: str = "year",
+             on_window: Callable[[int, int, Window, SourceResult], None] | None = None,
+             run_step: Callable[..., SourceResult] = run_source) -> list[SourceResult]:
+    """Re-fetch and re-curate exactly [start, end] of one source, window by window (upserting each)."""
+    source = get_source(name)
+    if not source.supports_window:
+        raise ConfigError("this source cannot fetch a period window; `caspian-etl run --source "
+                          f"{name}` re-fetches all of it", source=name)
+    windows = plan_windows(start, end, step)
+    results = []
+    for i, window in enumerate(windows, start=1):
+        result = run_step(name, paths, window=window)
+        results.append(result)
+        if on_window:
+            on_window(i, len(windows), window, result)
+    return results
 
 
 @dataclass

@@ -16,7 +16,7 @@ import re
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from caspian_etl import __version__
@@ -122,6 +122,14 @@ class Snapshot:
     def fingerprint(self) -> frozenset[tuple[str, str]]:
         return frozenset((e.name, e.sha256) for e in self.entries)
 
+    @property
+    def window(self) -> tuple[date | None, date | None] | None:
+        """(start, end) when this snapshot covers only a window (a backfill), None for a full fetch."""
+        start, end = self.params.get("start"), self.params.get("end")
+        if start is None and end is None:
+            return None
+        return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
+
 
 def load_snapshot(path: Path) -> Snapshot | None:
     """The snapshot stored in folder `path`, or None when it has no manifest (not a published snapshot)."""
@@ -151,7 +159,8 @@ class SnapshotStore:
         return sorted(found, key=lambda s: (s.created_at, len(s.snapshot_id), s.snapshot_id))
 
     def latest(self) -> Snapshot | None:
-        complete = [s for s in self.list() if s.complete]
+        """The last complete full snapshot: a backfill's window snapshot never stands in for the whole source."""
+        complete = [s for s in self.list() if s.complete and s.window is None]
         return complete[-1] if complete else None
 
     def select(self, selector: str) -> Snapshot | None:
@@ -164,7 +173,7 @@ class SnapshotStore:
             return self.latest()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", selector):
             day = selector.replace("-", "")
-            matches = [s for s in self.list() if s.complete and s.snapshot_id.startswith(day)]
+            matches = [s for s in self.list() if s.complete and s.window is None and s.snapshot_id.startswith(day)]
             return matches[-1] if matches else None
         if _ID_RE.match(selector):
             for s in self.list():
@@ -272,7 +281,8 @@ class SnapshotWriter:
         the latest snapshot is returned and `unchanged` is set."""
         store = self.store
         previous = store.latest()
-        if complete and previous is not None and previous.fingerprint() == frozenset(
+        windowed = self.params.get("start") is not None or self.params.get("end") is not None
+        if complete and not windowed and previous is not None and previous.fingerprint() == frozenset(
                 (e.name, e.sha256) for e in self.entries):
             shutil.rmtree(self.staging, ignore_errors=True)
             self.unchanged = True

@@ -48,11 +48,16 @@ def print_summary(summary: RunSummary, paths: DataPaths) -> None:
         table.add_row(t.table, str(t.rows_written), str(t.rows_quarantined), ", ".join(t.sources_failed) or "-")
     console.print(table)
     for r in summary.results:
-        if r.status == "ok":
+        if r.status == "ok" and r.source == "derived":
+            built = [t.table for t in r.tables if t.path]
+            console.print(f"  derived tables: ok — built {', '.join(built) or 'nothing (inputs unchanged)'}",
+                          soft_wrap=True)
+        elif r.status == "ok":
             how = "fetched" if r.fetched else "replayed"
             if r.unchanged:
                 how = "fetched (unchanged since the last snapshot)"
-            console.print(f"  {r.source}: ok — {how} snapshot {r.snapshot_id}", soft_wrap=True)
+            done = "; already curated, nothing to do" if r.up_to_date else ""
+            console.print(f"  {r.source}: ok — {how} snapshot {r.snapshot_id}{done}", soft_wrap=True)
         elif r.status == "skipped":
             console.print(f"  {r.source}: skipped — {escape(r.reason or '')}", soft_wrap=True)
         else:

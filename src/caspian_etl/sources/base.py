@@ -51,6 +51,10 @@ class Source:
     description: str = ""
     # `caspian-etl ingest-file <source> PATH...` turns downloaded files into a snapshot of this source
     accepts_files: bool = False
+    # fetch honours ctx.window (a period range), so backfills can re-fetch exactly a window
+    supports_window: bool = False
+    # when scheduled deployments run this source: a cron expression in UTC (None: only with the pipeline)
+    schedule: str | None = None
     # A source whose snapshots are too big to parse into DataFrames (bulk files) writes its curated tables
     # itself, in batches: curate(source, snapshot, paths) -> list[pipeline.TableOutcome]. None: the standard
     # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.curate.

@@ -97,5 +97,6 @@ SOURCE = Source(
     fetch=fetch,
     parse=parse,
     network=False,
+    schedule="0 3 * * *",  # a local file: checking it daily costs nothing (unchanged -> no parse, no write)
     description="Hand-kept CSV of numeric claims: observations, targets, capacities and forecasts.",
 )

@@ -172,5 +172,7 @@ SOURCE = Source(
     fetch=fetch,
     parse=parse,
     default_base_url=DEFAULT_BASE_URL,
+    supports_window=True,
+    schedule="0 4 2 * *",  # WDI updates a few times a year: monthly is plenty (02 of the month, 04:00 UTC)
     description="GDP, trade openness, fuel-export share, FDI, renewables and port traffic for KAZ, AZE, GEO, TUR.",
 )

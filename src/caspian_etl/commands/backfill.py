@@ -1,0 +1,84 @@
+"""`caspian-etl backfill`: re-fetch and re-curate one source over a period window, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from caspian_etl.commands.common import (
+    EXIT_OK,
+    EXIT_SOURCE_FAILED,
+    EXIT_USAGE,
+    add_data_dir,
+    console,
+    prefect_defaults,
+    print_summary,
+)
+from caspian_etl.errors import CaspianError
+from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.pipeline import RunSummary, SourceResult, backfill
+from caspian_etl.settings import resolve_data_dir
+from caspian_etl.sources import REGISTRY, Window
+
+NAME = "backfill"
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    windowed = sorted(n for n, s in REGISTRY.items() if s.supports_window)
+    p = sub.add_parser(
+        NAME, help="re-fetch and re-curate one source over a period window",
+        description="Re-fetch SOURCE for the periods FROM..TO (one window per year by default) and replace "
+                    "exactly those periods' rows in its curated files; rows of other periods and other sources "
+                    "are left as they are, and the state of scheduled runs is not moved. "
+                    f"Sources that can fetch a window: {', '.join(windowed) or 'none'}.",
+        epilog="Example: caspian-etl backfill --source worldbank --from 2015 --to 2019",
+    )
+    p.add_argument("--source", required=True, metavar="NAME", choices=windowed or None, help="the source")
+    p.add_argument("--from", dest="first", required=True, metavar="PERIOD",
+                   help="first period: a year (2015), a month (2015-03) or a date (2015-03-01)")
+    p.add_argument("--to", dest="last", required=True, metavar="PERIOD", help="last period, same forms")
+    p.add_argument("--step", choices=["year", "month", "all"], default="year",
+                   help="size of each fetched window (default: year)")
+    p.add_argument("--without-prefect", action="store_true", help="run the plain functions, without Prefect")
+    add_data_dir(p)
+    return p
+
+
+def execute(args: argparse.Namespace) -> int:
+    try:
+        start, end = parse_period(args.first).start, parse_period(args.last).end
+    except PeriodError as exc:
+        console.print(f"error: {exc}")
+        return EXIT_USAGE
+    paths = resolve_data_dir(args.data_dir)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"backfill {args.source} {start}..{end}", total=None)
+
+        def advance(i: int, n: int, window: Window, result: SourceResult) -> None:
+            progress.update(task, total=n, completed=i,
+                            description=f"backfill {args.source}: {window.start}..{window.end} {result.status}")
+
+        if args.without_prefect:
+            results = backfill(args.source, paths, start, end, step=args.step, on_window=advance)
+        else:
+            results = _with_prefect(args, paths, start, end, advance)
+    print_summary(RunSummary(results), paths)
+    return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_SOURCE_FAILED
+
+
+def _with_prefect(args, paths, start, end, advance) -> list[SourceResult]:  # noqa: ANN001
+    prefect_defaults()
+    from caspian_etl.flows import backfill as backfill_module
+
+    backfill_module.on_window = advance
+    try:
+        state = backfill_module.backfill_flow(source=args.source, start=start, end=end, step=args.step,
+                                              data_dir=str(paths.root), return_state=True)
+    finally:
+        backfill_module.on_window = None
+    data = state.result(raise_on_failure=False)
+    if not isinstance(data, list):
+        raise CaspianError(f"backfill flow ended {state.type.value} without results: {data!r}")
+    return [SourceResult.from_dict(d) for d in data]

@@ -1,0 +1,128 @@
+"""Backfills re-curate exactly a window; concurrent writers lose nothing. World Bank pages here are synthetic."""
+
+import json
+import multiprocessing
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from caspian_etl.cli import EXIT_OK, main
+from caspian_etl.contracts import load_contract
+from caspian_etl.curated import read_table, write_part
+from caspian_etl.errors import ConfigError
+from caspian_etl.pipeline import backfill, plan_windows, run_source
+from caspian_etl.settings import DataPaths
+from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.sources import Window, worldbank
+from caspian_etl.state import load_state
+from caspian_etl.validation import validate_table
+from tests.httpserver import Reply
+from tests.test_worldbank import GDP, RENEW, obs, page, path_of
+
+
+@pytest.mark.parametrize(
+    "start, end, step, expected",
+    [
+        (date(2020, 1, 1), date(2022, 12, 31), "year",
+         [(date(2020, 1, 1), date(2020, 12, 31)), (date(2021, 1, 1), date(2021, 12, 31)),
+          (date(2022, 1, 1), date(2022, 12, 31))]),
+        (date(2020, 6, 15), date(2021, 2, 1), "year",
+         [(date(2020, 6, 15), date(2020, 12, 31)), (date(2021, 1, 1), date(2021, 2, 1))]),
+        (date(2024, 1, 1), date(2024, 3, 31), "month",
+         [(date(2024, 1, 1), date(2024, 1, 31)), (date(2024, 2, 1), date(2024, 2, 29)),
+          (date(2024, 3, 1), date(2024, 3, 31))]),
+        (date(2000, 1, 1), date(2024, 12, 31), "all", [(date(2000, 1, 1), date(2024, 12, 31))]),
+    ],
+)
+def test_plan_windows(start, end, step, expected) -> None:
+    assert [(w.start, w.end) for w in plan_windows(start, end, step)] == expected
+
+
+def test_plan_windows_rejects_reversed_window() -> None:
+    with pytest.raises(ConfigError, match="starts 2021-01-01 after it ends 2020-01-01"):
+        plan_windows(date(2021, 1, 1), date(2020, 1, 1))
+
+
+def test_sources_without_windows_refuse_a_backfill(paths) -> None:
+    with pytest.raises(ConfigError, match="cannot fetch a period window"):
+        backfill("claims", paths, date(2020, 1, 1), date(2020, 12, 31))
+
+
+@pytest.fixture
+def wb(server, monkeypatch):
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_COUNTRIES", "KAZ;AZE")
+    by_code = {i.code: i for i in worldbank.INDICATORS}
+    monkeypatch.setattr(worldbank, "INDICATORS", (by_code[GDP], by_code[RENEW]))
+    return server
+
+
+def test_backfill_replaces_exactly_its_window(wb, paths, capsys) -> None:
+    # full run: 2019..2021
+    wb.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", y, 100.0 + y - 2019) for y in (2019, 2020, 2021)])))
+    wb.add(path_of(RENEW), Reply.json(page(1, 1, [obs(RENEW, "KAZ", 2020, 1.0)])))
+    full = run_source("worldbank", paths)
+    assert full.status == "ok"
+    state_before = load_state(paths, "worldbank")
+    # the source revised 2020: a backfill of 2020 only
+    wb.routes[path_of(GDP)].clear()
+    wb.routes[path_of(RENEW)].clear()
+    wb.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", 2020, 555.0)])))
+    wb.add(path_of(RENEW), Reply.json(page(1, 1, [])))
+    assert main(["backfill", "--source", "worldbank", "--from", "2020", "--to", "2020", "--without-prefect",
+                 "--data-dir", str(paths.root)]) == EXIT_OK
+    assert "backfill worldbank: 2020-01-01..2020-12-31 ok" in capsys.readouterr().out
+    assert wb.requests_to(path_of(GDP))[-1].query["date"] == ["2020:2020"]
+    macro = read_table(paths, "macro_indicators").set_index("period")["value"].to_dict()
+    assert macro == {"2019": 100.0, "2020": 555.0, "2021": 102.0}
+    energy = read_table(paths, "energy_indicators")
+    assert energy.empty  # the 2020 renewables row was in the window and the source no longer has it
+    # scheduled runs' state and their latest full snapshot did not move
+    state_after = load_state(paths, "worldbank")
+    assert state_after["last_success"] == state_before["last_success"]
+    assert state_after["last_backfill"]["window"] == {"start": "2020-01-01", "end": "2020-12-31"}
+    store = SnapshotStore(paths, "worldbank")
+    assert store.latest().snapshot_id == full.snapshot_id and len(store.list()) == 2
+
+
+SHA = "3" * 64
+
+
+def _rows(year: int) -> pd.DataFrame:
+    return pd.DataFrame([dict(indicator="X", indicator_name="synthetic", country="KAZ", partner=None,
+                              period=str(year), frequency="A", period_start=f"{year}-01-01",
+                              period_end=f"{year}-12-31", value=float(year), unit="USD", kind="observation",
+                              basis="official", claim_id=None, note=None, source="s", source_url=None,
+                              snapshot_sha256=SHA)])
+
+
+def _upsert_years(root: str, years: list[int]) -> None:
+    paths, contract = DataPaths(Path(root)), load_contract("macro_indicators")
+    for year in years:
+        valid = validate_table(contract, _rows(year)).valid
+        write_part(paths, contract, "s", valid, {"caspian_etl.snapshot_sha256": json.dumps([SHA])},
+                   window=(date(year, 1, 1), date(year, 12, 31)))
+
+
+def test_concurrent_backfills_of_one_table_lose_no_rows(paths) -> None:
+    ctx = multiprocessing.get_context("spawn")  # fork would copy the test process's threads
+    jobs = [ctx.Process(target=_upsert_years, args=(str(paths.root), list(range(start, 2040, 4))))
+            for start in (2000, 2001, 2002, 2003)]
+    for j in jobs:
+        j.start()
+    for j in jobs:
+        j.join(60)
+        assert j.exitcode == 0
+    years = sorted(read_table(paths, "macro_indicators")["period"].astype(int))
+    assert years == list(range(2000, 2040))
+
+
+def test_window_snapshot_is_never_replayed_as_latest(paths) -> None:
+    store = SnapshotStore(paths, "src")
+    with store.writer(params={"start": "2020-01-01", "end": "2020-12-31"}) as w:
+        w.add("a.json", b"[1]", url="u", status=200, requested_at=datetime.now(timezone.utc))
+    assert w.result.window == (date(2020, 1, 1), date(2020, 12, 31))
+    assert store.latest() is None and store.select("latest") is None
+    assert Window(date(2020, 1, 1)).start == date(2020, 1, 1)

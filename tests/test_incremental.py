@@ -1,0 +1,92 @@
+"""Incremental runs: unchanged bytes are neither re-parsed nor re-written (counted, not timed)."""
+
+import csv
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from caspian_etl import pipeline
+from caspian_etl.derived import DERIVED, DerivedTable
+from caspian_etl.pipeline import run_pipeline, run_source
+from caspian_etl.resources import default_claims_registry
+from caspian_etl.sources import REGISTRY
+from tests.httpserver import Reply
+from tests.test_worldbank import GDP, RENEW, obs, page, path_of
+
+
+class Counter:
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    parse = Counter(REGISTRY["claims"].parse)
+    monkeypatch.setitem(REGISTRY, "claims", replace(REGISTRY["claims"], parse=parse))
+    write = Counter(pipeline.write_part)
+    monkeypatch.setattr(pipeline, "write_part", write)
+    derived = Counter(lambda paths: pd.DataFrame(columns=pipeline.load_contract("corridor_indicators").column_names))
+    monkeypatch.setitem(DERIVED, "corridor_indicators", DerivedTable("corridor_indicators", ("claims",), derived))
+    return parse, write, derived
+
+
+def _mtimes(paths) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in paths.curated.rglob("*.parquet")}
+
+
+def test_rerun_with_nothing_changed_parses_and_writes_nothing(counted, paths) -> None:
+    parse, write, derived = counted
+    first = run_pipeline(["claims"], paths, offline=True)
+    assert first.ok and parse.calls == 1 and derived.calls == 1
+    writes_first = write.calls
+    assert writes_first == len(REGISTRY["claims"].tables) + 1  # every table of the source + the derived one
+    before = _mtimes(paths)
+
+    second = run_pipeline(["claims"], paths, offline=True)
+    assert second.ok and second.results[0].up_to_date
+    assert (parse.calls, write.calls, derived.calls) == (1, writes_first, 1)  # no parse, no write, no build
+    assert second.results[-1].tables[0].up_to_date
+    assert _mtimes(paths) == before
+
+
+def test_a_changed_registry_is_curated_again(counted, paths) -> None:
+    parse, write, _ = counted
+    run_pipeline(["claims"], paths, offline=True)
+    (paths.raw / "claims").mkdir(parents=True, exist_ok=True)
+    registry = paths.raw / "claims" / "claims.csv"
+    registry.write_bytes(default_claims_registry().read_bytes())
+    with open(registry, "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(["test-extra", "middle_corridor_cargo", "1", "Mt", "2019", "observation", "", "",
+                                 "test", "", "", "", "", "synthetic row"])
+    result = run_source("claims", paths, offline=True)
+    assert not result.up_to_date and parse.calls == 2
+
+
+def test_deleted_curated_file_is_rebuilt(counted, paths) -> None:
+    parse, _, _ = counted
+    run_pipeline(["claims"], paths, offline=True)
+    (paths.curated / "trade_flows" / "claims.parquet").unlink()
+    result = run_source("claims", paths, offline=True)
+    assert not result.up_to_date and parse.calls == 2
+    assert (paths.curated / "trade_flows" / "claims.parquet").exists()
+
+
+def test_304_everywhere_means_no_parse(server, monkeypatch, paths) -> None:
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_COUNTRIES", "KAZ;AZE")
+    from caspian_etl.sources import worldbank
+
+    by_code = {i.code: i for i in worldbank.INDICATORS}
+    monkeypatch.setattr(worldbank, "INDICATORS", (by_code[GDP], by_code[RENEW]))
+    parse = Counter(REGISTRY["worldbank"].parse)
+    monkeypatch.setitem(REGISTRY, "worldbank", replace(REGISTRY["worldbank"], parse=parse))
+    server.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", 2023, 1.0)]), ETag='"a"'), Reply(304))
+    server.add(path_of(RENEW), Reply.json(page(1, 1, []), ETag='"b"'), Reply(304))
+    assert run_source("worldbank", paths).status == "ok"
+    again = run_source("worldbank", paths)
+    assert again.unchanged and again.up_to_date and parse.calls == 1
