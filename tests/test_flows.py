@@ -86,3 +86,36 @@ def test_failing_source_does_not_stop_the_others(prefect_harness, tmp_path, serv
     out = capsys.readouterr().out
     assert "claims: ok" in out and "worldbank: FAILED — worldbank: GET failed after 3 attempts: HTTP 502" in out
     assert (paths.curated / "claims" / "claims.parquet").is_file()
+
+
+def test_run_publishes_a_summary_artifact(prefect_harness, tmp_path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    assert main(["run", "--offline", "--source", "claims", "--data-dir", str(tmp_path / "d")]) == EXIT_OK
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(
+            any_=["caspian-etl-run-summary"])))
+    latest = max(artifacts, key=lambda a: a.created)
+    assert "| claims |" in latest.data and "rows quarantined" in latest.data
+
+
+def test_backfill_through_prefect(prefect_harness, tmp_path, server, monkeypatch, capsys) -> None:
+    from tests.test_worldbank import GDP, obs, page
+
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
+    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_COUNTRIES", "KAZ")
+    from caspian_etl.sources import worldbank
+
+    monkeypatch.setattr(worldbank, "INDICATORS", tuple(i for i in worldbank.INDICATORS if i.code == GDP))
+    server.add(f"/v2/country/KAZ/indicator/{GDP}", Reply.json(page(1, 1, [obs(GDP, "KAZ", 2021, 7.0)])),
+               Reply.json(page(1, 1, [obs(GDP, "KAZ", 2022, 8.0)])))
+    data = tmp_path / "d"
+    assert main(["backfill", "--source", "worldbank", "--from", "2021", "--to", "2022", "--data-dir",
+                 str(data)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "2/2" in out  # the progress bar reached the last window
+    from caspian_etl.settings import DataPaths
+
+    values = read_table(DataPaths(data), "macro_indicators").set_index("period")["value"].to_dict()
+    assert values == {"2021": 7.0, "2022": 8.0}

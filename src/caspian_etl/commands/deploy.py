@@ -1,0 +1,75 @@
+"""`caspian-etl deploy`: register every deployment with a Prefect server, on a process work pool.
+
+Then start one worker per machine: `prefect worker start --pool caspian-etl`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults
+from caspian_etl.deployments import WORK_POOL, deployment_specs, prefect_yaml, runner_deployments
+
+NAME = "deploy"
+NEEDS_SERVER = ("needs a running Prefect server: start one with `prefect server start` (UI and API at "
+                "http://127.0.0.1:4200) and `export PREFECT_API_URL=http://127.0.0.1:4200/api`")
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        NAME, help="register the deployments (one per source on its cron, the pipeline, backfills) with Prefect",
+        description="Create the process work pool if needed and register one deployment per source flow on "
+                    "the source's cron schedule (UTC), the daily pipeline deployment and one backfill/<source> "
+                    f"deployment per source that can fetch a window. {NAME} {NEEDS_SERVER}. Then run "
+                    "`prefect worker start --pool caspian-etl` on every machine that should run flows.",
+    )
+    p.add_argument("--work-pool", default=WORK_POOL, help=f"process work pool to use (default {WORK_POOL})")
+    p.add_argument("--write-prefect-yaml", metavar="PATH", type=Path,
+                   help="write the equivalent prefect.yaml to PATH instead of deploying (no server needed)")
+    p.add_argument("--list", action="store_true", help="print the deployments and their schedules, then stop")
+    add_data_dir(p)
+    return p
+
+
+def server_configured() -> bool:
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
+
+
+def ensure_work_pool(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+            console.print(f"created process work pool {name}")
+
+
+def execute(args: argparse.Namespace) -> int:
+    prefect_defaults()
+    specs = deployment_specs(args.data_dir)
+    if args.write_prefect_yaml:
+        args.write_prefect_yaml.write_text(prefect_yaml(specs, args.work_pool), encoding="utf-8")
+        console.print(f"wrote {args.write_prefect_yaml} ({len(specs)} deployments)")
+        return EXIT_OK
+    if args.list:
+        for spec in specs:
+            console.print(f"{spec.full_name:32} {spec.cron or 'manual':14} {spec.entrypoint}", soft_wrap=True)
+        return EXIT_OK
+    if not server_configured():
+        console.print(f"error: {NAME} {NEEDS_SERVER}", soft_wrap=True)
+        return EXIT_USAGE
+    from prefect import deploy
+
+    ensure_work_pool(args.work_pool)
+    deploy(*runner_deployments(specs, args.work_pool), work_pool_name=args.work_pool, build=False, push=False,
+           print_next_steps_message=False, ignore_warnings=True)
+    for spec in specs:
+        console.print(f"deployed {spec.full_name:32} {spec.cron or 'manual'}", soft_wrap=True)
+    console.print(f"next: `prefect worker start --pool {args.work_pool}` on each machine that runs flows")
+    return EXIT_OK
