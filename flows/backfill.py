@@ -29,7 +29,7 @@ def backfill_flow(source: str, start: date, end: date, step: str = "year", data_
     paths = resolve_data_dir(data_dir)
 
     def run_window(name: str, paths: DataPaths, *, window: Window) -> SourceResult:
-        return run_source_with_tasks(name, str(paths.root), False, None, window.start, window.end)
+        return run_source_with_tasks(name, paths.location, False, None, window.start, window.end)
 
     results = backfill(source, paths, start, end, step=step, on_window=on_window, run_step=run_window)
     data = [r.to_dict() for r in results]

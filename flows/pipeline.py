@@ -49,7 +49,7 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
         results.append(_result_of(name, state))
     if DERIVED:  # tables built from the curated ones (trade mirror, claim checks, ...)
         paths = resolve_data_dir(data_dir)
-        results.append(build_derived(paths, build_step=lambda name, p: derive_task(name, str(p.root))))
+        results.append(build_derived(paths, build_step=lambda name, p: derive_task(name, p.location)))
     summary = RunSummary(results)
     create_markdown_artifact(key="caspian-etl-run-summary", markdown=summary_markdown(summary),
                              description="Rows written, quarantined and sources failed in this run")

@@ -67,11 +67,11 @@ def run_source_with_tasks(source_name: str, data_dir: str | None, offline: bool,
 
     def acquire_step(source: Source, paths: DataPaths, **kw) -> Acquired:  # noqa: ANN003
         window = kw.get("window") or Window()
-        return fetch(source.name, str(paths.root), kw.get("offline", False), kw.get("snapshot"),
+        return fetch(source.name, paths.location, kw.get("offline", False), kw.get("snapshot"),
                      window.start, window.end)
 
     def curate_step(source: Source, snap: Snapshot, paths: DataPaths) -> list[TableOutcome]:
-        return curate_task(source.name, str(paths.root), str(snap.path))
+        return curate_task(source.name, paths.location, str(snap.path))
 
     return run_source(source_name, paths, offline=offline, snapshot=snapshot, window=Window(start, end),
                       acquire_step=acquire_step, curate_step=curate_step)

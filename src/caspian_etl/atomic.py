@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from caspian_etl import storage
+
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -33,6 +35,7 @@ def atomic_write(target: Path, write: Callable[[Path], None], *, staging_dir: Pa
         _fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+    storage.push(target)  # a mirrored (s3://) data root gets the finished file as one object PUT
     return target
 
 

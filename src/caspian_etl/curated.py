@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from caspian_etl import storage
 from caspian_etl.atomic import atomic_write
 from caspian_etl.contracts import TableContract, load_contract
 from caspian_etl.locks import table_lock
@@ -75,6 +76,7 @@ def write_part(paths: DataPaths, contract: TableContract, source: str, frame: pd
     table = to_arrow(contract, frame, metadata)
     target = part_path(paths, contract.name, source)
     with table_lock(paths, contract.name):
+        storage.refresh(target)  # read-modify-write must start from the shared copy
         if window is not None and target.exists():
             old = pq.read_table(target)
             hashes = set(snapshot_hashes(target)) | set(json.loads(
@@ -98,6 +100,7 @@ def snapshot_hashes(path: Path) -> list[str]:
 
 def part_files(paths: DataPaths, table: str) -> list[Path]:
     """The files of a table: `<source>.parquet`, or `<source>__<partition>.parquet` for a partitioned source."""
+    storage.pull(paths.root, f"curated/{table}")  # a mirrored root: other workers' files too
     folder = table_dir(paths, table)
     return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from caspian_etl.storage import is_remote, register
+
 DATA_DIR_ENV = "CASPIAN_ETL_DATA_DIR"
 
 
@@ -14,7 +16,14 @@ DATA_DIR_ENV = "CASPIAN_ETL_DATA_DIR"
 class DataPaths:
     """The folders under one data root. Everything the pipeline writes stays under `root`."""
 
-    root: Path
+    root: Path  # a local folder; for an s3:// data root, its local mirror (see caspian_etl.storage)
+
+    @property
+    def location(self) -> str:
+        """What the user named: the s3:// URI of a mirrored root, else the local path (pass this to flows)."""
+        from caspian_etl.storage import remote_uri
+
+        return remote_uri(self.root) or str(self.root)
 
     @property
     def raw(self) -> Path:
@@ -40,8 +49,11 @@ class DataPaths:
 
 
 def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> DataPaths:
-    """`--data-dir` if given, else $CASPIAN_ETL_DATA_DIR, else ./data."""
-    chosen = cli_value or os.environ.get(DATA_DIR_ENV) or "data"
+    """`--data-dir` if given, else $CASPIAN_ETL_DATA_DIR, else ./data. An s3://bucket/prefix is mirrored in a
+    local cache folder (caspian_etl.storage) which becomes the local root."""
+    chosen = str(cli_value or os.environ.get(DATA_DIR_ENV) or "data")
+    if is_remote(chosen):
+        return DataPaths(register(chosen))
     return DataPaths(Path(chosen).expanduser().resolve())
 
 

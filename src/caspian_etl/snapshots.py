@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from caspian_etl import __version__
+from caspian_etl import __version__, storage
 from caspian_etl.errors import ConfigError, SnapshotError
 from caspian_etl.settings import DataPaths
 
@@ -92,9 +92,9 @@ class Snapshot:
     def file_path(self, name: str) -> Path:
         """Where the bytes of `name` are on disk (in this snapshot, or in the one it reuses them from)."""
         entry = self.entry(name)
-        if entry.reused_from:
-            return self.path.parent / entry.reused_from
-        return self.path / name
+        path = self.path.parent / entry.reused_from if entry.reused_from else self.path / name
+        storage.ensure_local(path)  # a mirrored root downloads raw files on first use
+        return path
 
     def read(self, name: str) -> bytes:
         """The stored bytes, after checking them against the sha256 recorded when they were received."""
@@ -153,6 +153,7 @@ class SnapshotStore:
         self.root = paths.raw / source
 
     def list(self) -> list[Snapshot]:
+        storage.pull(self.paths.root, f"raw/{self.source}", names=frozenset({MANIFEST}))
         if not self.root.is_dir():
             return []
         found = [s for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name) and (s := load_snapshot(p))]
@@ -311,6 +312,7 @@ class SnapshotWriter:
             break
         else:
             raise SnapshotError(f"could not find a free snapshot id for {base_id}", source=store.source)
+        storage.push_tree(final, last=MANIFEST)  # on a mirrored root: files first, manifest last
         loaded = load_snapshot(final)
         assert loaded is not None
         self.result = loaded

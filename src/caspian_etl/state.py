@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from caspian_etl import storage
 from caspian_etl.atomic import atomic_write_text
 from caspian_etl.settings import DataPaths
 
@@ -16,6 +17,7 @@ def state_path(paths: DataPaths, source: str) -> Path:
 
 def load_state(paths: DataPaths, source: str) -> dict:
     path = state_path(paths, source)
+    storage.refresh(path)
     if not path.is_file():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))

@@ -75,7 +75,7 @@ def _with_prefect(args, paths, start, end, advance) -> list[SourceResult]:  # no
     backfill_module.on_window = advance
     try:
         state = backfill_module.backfill_flow(source=args.source, start=start, end=end, step=args.step,
-                                              data_dir=str(paths.root), return_state=True)
+                                              data_dir=paths.location, return_state=True)
     finally:
         backfill_module.on_window = None
     data = state.result(raise_on_failure=False)

@@ -52,7 +52,7 @@ def _run_with_prefect(names: list[str], paths: DataPaths, args: argparse.Namespa
     prefect_defaults()
     from caspian_etl.flows.pipeline import pipeline
 
-    state = pipeline(sources=names, offline=args.offline, snapshot=args.snapshot, data_dir=str(paths.root),
+    state = pipeline(sources=names, offline=args.offline, snapshot=args.snapshot, data_dir=paths.location,
                      start=args.start, end=args.end, return_state=True)
     data = state.result(raise_on_failure=False)
     if not isinstance(data, list):

@@ -56,7 +56,7 @@ def execute(args: argparse.Namespace) -> int:
     paths = resolve_data_dir(args.data_dir)
     overview = sources_overview(paths)
     if args.json:
-        print(json.dumps({"data_dir": str(paths.root), "sources": overview}, indent=1, sort_keys=True))
+        print(json.dumps({"data_dir": paths.location, "sources": overview}, indent=1, sort_keys=True))
         return EXIT_OK
     table = Table(title=f"caspian-etl sources — {paths.root}")
     for col in ("source", "latest snapshot", "last run", "rows per table"):

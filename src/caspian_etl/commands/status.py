@@ -43,7 +43,7 @@ def execute(args: argparse.Namespace) -> int:
     statuses = all_status(paths, args.now)
     code = EXIT_SOURCE_FAILED if any(s.problem for s in statuses) else EXIT_OK
     if args.json:
-        print(json.dumps({"data_dir": str(paths.root), **status_json(statuses)}, indent=1, sort_keys=True))
+        print(json.dumps({"data_dir": paths.location, **status_json(statuses)}, indent=1, sort_keys=True))
         return code
     table = Table(title=f"caspian-etl status — {paths.root}")
     for col in ("source", "health", "schedule (UTC)", "last success", "age (h)", "last error", "rows"):
