@@ -29,7 +29,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\s+(?:of\s+)?(?P<y>{_YEAR})?|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR}))", re.I)),
     ("month", re.compile(rf"\b(?:in\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I)),
     ("by_year", re.compile(rf"\b(?:by|until|till|through)\s+(?:the\s+end\s+of\s+)?(?P<y>{_YEAR})\b", re.I)),
-    ("last_year", re.compile(r"\b(?:last\s+year|past\s+year|previous\s+year|a\s+year\s+earlier)\b", re.I)),
+    ("last_year", re.compile(r"\b(?:last\s+year|past\s+year|previous\s+year)\b", re.I)),
     ("this_year", re.compile(r"\b(?:this\s+year|the\s+current\s+year)\b", re.I)),
     ("year", re.compile(rf"(?<![\d.,$-])(?P<y>{_YEAR})(?![\d%]|\s*(?:tons|tonnes|TEU|km))", re.I)),
 ]
