@@ -36,14 +36,15 @@ def test_ingest_file_snapshots_the_panel_and_curates_corridor_countries(paths) -
     # a value that is not a number is quarantined with the file, country, variable and value
     outcome = result.tables[0]
     assert outcome.rows_quarantined == 1
-    assert "panel_synthetic.csv: 'Kazakhstan' oilprod_kbd is 'n/a', not a number" in open(outcome.quarantine_path).read()
+    reason = "panel_synthetic.csv: 'Kazakhstan' oilprod_kbd is 'n/a', not a number"
+    assert reason in open(outcome.quarantine_path).read()
 
 
 def test_narrow_layout_reads_the_same_variables(paths, monkeypatch) -> None:
     monkeypatch.setenv("CASPIAN_ETL_ENERGY_INSTITUTE_COUNTRIES", "KAZ;TUR")
     assert ingest_files("energy_institute", paths, [FIXTURES / "narrow_synthetic.csv"]).status == "ok"
     energy = read_table(paths, "energy_indicators")
-    assert sorted(zip(energy["country"], energy["indicator"], energy["value"])) == [
+    assert sorted(zip(energy["country"], energy["indicator"], energy["value"], strict=True)) == [
         ("KAZ", "EI.oilprod_kbd", 1000.0), ("TUR", "EI.oilprod_kbd", 50.0)]
 
 

@@ -129,7 +129,8 @@ def test_a_changed_layout_is_an_error_for_that_page_and_the_run_goes_on(sites, p
     claims_outcome = next(t for t in result.tables if t.table == "claims")
     assert claims_outcome.rows_quarantined == 1  # reported and counted
     quarantined = pd.read_csv(claims_outcome.quarantine_path)
-    assert "trend layout: no paragraphs in div.article-content.article-paddings" in quarantined.iloc[0]["quarantine_reason"]
+    reason = quarantined.iloc[0]["quarantine_reason"]
+    assert "trend layout: no paragraphs in div.article-content.article-paddings" in reason
     assert quarantined.iloc[0]["source_url"] == sites.url + TREND_ARTICLE
     claims = read_table(paths, "claims")
     assert not claims["source_url"].eq(sites.url + TREND_ARTICLE).any()

@@ -70,7 +70,8 @@ def _kind(sentence: str, fig_start: int, unit: str, deadline: bool) -> str:
     return "observation"
 
 
-def _country_pair(metric: str, sentence: str, title: str | None, home: str | None) -> tuple[str | None, str | None, bool]:
+def _country_pair(metric: str, sentence: str, title: str | None,
+                  home: str | None) -> tuple[str | None, str | None, bool]:
     """(country, partner, inferred). Bilateral trade needs both; route-wide figures have none."""
     mentioned = _countries(sentence) or _countries(title or "")
     if metric.startswith("trade_turnover") or metric in ("goods_exports", "goods_imports"):
@@ -119,8 +120,8 @@ def extract_figures(text: str, *, published: date | None = None, title: str | No
                 notes.append("country inferred")
             if raw.low_high:
                 notes.append(f"{raw.low_high} end of a range")
-            if _APPROX.search(sentence.text[:raw.start]):
-                notes.append("approximate or bound (" + _APPROX.search(sentence.text[:raw.start]).group(0).strip() + ")")
+            if bound := _APPROX.search(sentence.text[:raw.start]):
+                notes.append(f"approximate or bound ({bound.group(0).strip()})")
             figures.append(Figure(
                 value=raw.value, unit=raw.unit, text=raw.text, period=period.code if period else None,
                 metric=metric, kind=kind, confidence=round(max(0.05, min(1.0, confidence)), 2),

@@ -25,7 +25,8 @@ from caspian_etl.units import get_unit
 # the unit column of news_facts.csv, in the units vocabulary
 EXPECTED_UNITS = {
     "million usd": "USD million", "billion usd": "USD billion", "tonnes": "t", "million tonnes": "Mt",
-    "million tonnes (approx.)": "Mt", "teu": "TEU", "thousand teu": "thousand TEU", "million azn (manat)": "AZN million",
+    "million tonnes (approx.)": "Mt", "teu": "TEU", "thousand teu": "thousand TEU",
+    "million azn (manat)": "AZN million",
     "million tonnes/year (incl. 100,000 teu)": "Mt/yr", "million tonnes per year": "Mt/yr",
 }
 
@@ -92,16 +93,21 @@ class Score:
         n = self.extracted_same_dimension
         return self.true_positives / n if n else 0.0
 
-    def period_agreement(self) -> tuple[int, int]:
-        """(figures whose period matches the row's, matched figures whose row states one grammar period)."""
-        compared = agree = 0
+    def period_agreement(self) -> tuple[int, int, int]:
+        """Over matched figures whose row states one period of the grammar: (same period, another period, no
+        period found -- the quote does not state it)."""
+        agree = wrong = none = 0
         for r in self.rows:
             if r.expected_period is None:
                 continue
             for figure, _ in r.matched:
-                compared += 1
-                agree += figure.period == r.expected_period
-        return agree, compared
+                if figure.period is None:
+                    none += 1
+                elif figure.period == r.expected_period:
+                    agree += 1
+                else:
+                    wrong += 1
+        return agree, wrong, none
 
 
 def _expected_values(cell: str) -> list[float]:

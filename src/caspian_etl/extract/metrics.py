@@ -89,13 +89,15 @@ def _distance(pattern: str, text: str, start: int, end: int) -> int:
     return min((max(0, s - end, start - e) for s, e in spans), default=10**9)
 
 
-def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int, int] | None = None) -> tuple[str, str]:
+def classify(unit: str, sentence: str, title: str | None = None,
+             span: tuple[int, int] | None = None) -> tuple[str, str]:
     """(metric, where) with where = 'sentence', 'title' (only the title's words made it fit) or 'none'.
 
     `span` is the figure's position in the sentence (for rival words such as export/import)."""
     dimension = get_unit(unit).dimension
     start, end = span or (0, 0)
-    for text, where, offset in ((sentence, "sentence", 0), (f"{title or ''} {sentence}", "title", len(title or "") + 1)):
+    with_title = f"{title or ''} {sentence}"
+    for text, where, offset in ((sentence, "sentence", 0), (with_title, "title", len(title or "") + 1)):
         for rule in RULES:
             if dimension not in rule.dimensions:
                 continue
@@ -105,7 +107,8 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
                 continue
             if rule.metric in _RIVALS and span is not None:
                 own, rival = _RIVALS[rule.metric]
-                if _distance(rival, text, start + offset, end + offset) < _distance(own, text, start + offset, end + offset):
+                a, b = start + offset, end + offset
+                if _distance(rival, text, a, b) < _distance(own, text, a, b):
                     continue
             return rule.metric, where
         if not title:

@@ -23,10 +23,14 @@ _ORDINAL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6
 _COUNT = r"(?:\d{1,2}|" + "|".join(_ORDINAL_WORDS) + r")"
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("month_range", re.compile(rf"\b(?P<m1>{_MONTH})\s?(?:-|–|—|to|through)\s?(?P<m2>{_MONTH})(?:,?\s+(?:of\s+)?(?P<y>{_YEAR}))?\b", re.I)),
-    ("first_months", re.compile(rf"\b(?:first|past|last)\s+(?P<n>{_COUNT})\s+months(?:\s+of\s+(?:(?P<y>{_YEAR})|this\s+year|the\s+year))?", re.I)),
-    ("half", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second)\s+half\s+(?:of\s+)?(?P<y>{_YEAR})?|(?P<h>[12])H\s?(?P<y2>{_YEAR})|H(?P<h3>[12])\s?(?P<y3>{_YEAR}))", re.I)),
-    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\s+(?:of\s+)?(?P<y>{_YEAR})?|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR}))", re.I)),
+    ("month_range", re.compile(rf"\b(?P<m1>{_MONTH})\s?(?:-|–|—|to|through)\s?(?P<m2>{_MONTH})"
+                               rf"(?:,?\s+(?:of\s+)?(?P<y>{_YEAR}))?\b", re.I)),
+    ("first_months", re.compile(rf"\b(?:first|past|last)\s+(?P<n>{_COUNT})\s+months"
+                                rf"(?:\s+of\s+(?:(?P<y>{_YEAR})|this\s+year|the\s+year))?", re.I)),
+    ("half", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second)\s+half\s+(?:of\s+)?(?P<y>{_YEAR})?"
+                        rf"|(?P<h>[12])H\s?(?P<y2>{_YEAR})|H(?P<h3>[12])\s?(?P<y3>{_YEAR}))", re.I)),
+    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\s+(?:of\s+)?"
+                           rf"(?P<y>{_YEAR})?|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR}))", re.I)),
     ("month", re.compile(rf"\b(?:in\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I)),
     ("by_year", re.compile(rf"\b(?:by|until|till|through)\s+(?:the\s+end\s+of\s+)?(?P<y>{_YEAR})\b", re.I)),
     ("last_year", re.compile(r"\b(?:last\s+year|past\s+year|previous\s+year)\b", re.I)),

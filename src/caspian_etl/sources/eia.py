@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+
 import pandas as pd
 
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError

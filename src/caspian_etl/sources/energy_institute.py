@@ -24,7 +24,8 @@ from caspian_etl.validation import REASON_COLUMN
 
 NAME = "energy_institute"
 DEFAULT_BASE_URL = "https://www.energyinst.org"
-PANEL_PATH = "/__data/assets/excel_doc/0007/1055545/Statistical-Review-of-World-Energy-Consolidated-Dataset-panel-format.csv"
+PANEL_PATH = ("/__data/assets/excel_doc/0007/1055545/"
+              "Statistical-Review-of-World-Energy-Consolidated-Dataset-panel-format.csv")
 COUNTRIES_ENV = "CASPIAN_ETL_ENERGY_INSTITUTE_COUNTRIES"
 DEFAULT_COUNTRIES = ("KAZ", "AZE", "TKM", "GEO", "TUR")
 ID_COLUMNS = ("Country", "Year", "ISO3166_alpha3")
