@@ -225,3 +225,24 @@ def test_unknown_publisher_setting_is_a_clear_error(paths, monkeypatch) -> None:
     monkeypatch.setenv("CASPIAN_ETL_NEWS_PUBLISHERS", "trend;nosuchsite")
     result = run_source("news", paths)
     assert result.status == "failed" and "nosuchsite" in result.reason
+
+
+def test_cli_runs_eia_and_news_live_then_offline(sites, paths, monkeypatch, capsys) -> None:
+    from caspian_etl.cli import main
+    from tests.test_eia import answer, record
+
+    monkeypatch.setenv("CASPIAN_ETL_EIA_BASE_URL", sites.url + "/v2")
+    monkeypatch.setenv("EIA_API_KEY", "synthetic-key-for-cli-test")
+    sites.add("/v2/international/data/", Reply.json(answer(1, [record("KAZ", "2023", "1850")])),
+              Reply.json(answer(0, [])))
+    argv = ["run", "--source", "eia", "--source", "news", "--without-prefect", "--data-dir", str(paths.root)]
+    assert main(argv) == 0
+    live = capsys.readouterr().out
+    assert "eia: ok — fetched" in live and "news: ok — fetched" in live
+    served = len(sites.seen)
+    assert main([*argv, "--offline"]) == 0
+    offline = capsys.readouterr().out
+    assert "eia: ok — replayed" in offline and "news: ok — replayed" in offline
+    assert len(sites.seen) == served  # offline makes no request
+    energy = read_table(paths, "energy_indicators")
+    assert {"eia", "news"} <= set(energy["source"])
