@@ -1,0 +1,30 @@
+"""Numbers as news pages write them: 4.1, 50,500, 2,76 (decimal comma), 23.8mln, six, $1.5bn."""
+
+from __future__ import annotations
+
+import re
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mln": 1e6, "mn": 1e6, "m": 1e6,
+          "bln": 1e9, "bn": 1e9, "b": 1e9, "k": 1e3}
+SCALE_WORDS = {"thousand": "thousand", "k": "thousand", "million": "million", "mln": "million", "mn": "million",
+               "m": "million", "billion": "billion", "bln": "billion", "bn": "billion", "b": "billion",
+               "trillion": "trillion"}
+
+# digits: 1,234,567.8 | 1234.5 | 2,76 (a comma followed by other than three digits is a decimal comma)
+NUMBER_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+WORD_PATTERN = r"\b(?:" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\b"
+
+
+def parse_number(text: str) -> float:
+    """'50,500' -> 50500; '2,76' -> 2.76; '1.392' -> 1.392; 'six' -> 6."""
+    text = text.strip()
+    lowered = text.lower()
+    if lowered in WORD_NUMBERS:
+        return float(WORD_NUMBERS[lowered])
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))

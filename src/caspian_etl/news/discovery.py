@@ -1,0 +1,95 @@
+"""Finding articles: RSS feeds and listing pages -> candidate links, kept when they match the corridor keywords."""
+
+from __future__ import annotations
+
+import re
+import warnings
+import xml.etree.ElementTree as ET  # noqa: N817 - feeds are plain XML; no lxml needed
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+from caspian_etl.errors import ParseError
+from caspian_etl.news.page import parse_date
+
+# what the seeds cite: the Middle Corridor/TITR, BTC and Caspian shipping, Aktau, grain, Kazakhstan-Azerbaijan trade
+KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("Middle Corridor", r"middle corridor"),
+    ("TITR", r"\bTITR\b|trans-caspian international transport route"),
+    ("Trans-Caspian", r"trans-caspian"),
+    ("BTC", r"\bBTC\b|baku-tbilisi-ceyhan"),
+    ("Aktau", r"\baktau\b"),
+    ("Caspian", r"\bcaspian\b"),
+    ("grain", r"\bgrain\b"),
+    ("Kazakhstan-Azerbaijan", r"(?=.*\bkazakh)(?=.*\bazerbaijan)"),
+)
+SEARCH_TERMS = ("Middle Corridor", "TITR", "Baku-Tbilisi-Ceyhan", "Aktau", "Caspian", "grain Azerbaijan",
+                "Kazakhstan Azerbaijan trade")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    url: str
+    title: str
+    summary: str
+    published: date | None
+
+    def keywords(self) -> list[str]:
+        text = f"{self.title} {self.summary}"
+        return [name for name, pattern in KEYWORDS if re.search(pattern, text, re.I | re.S)]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _child_text(item: ET.Element, *names: str) -> str:
+    for child in item:
+        if _local(child.tag) in names:
+            return (child.text or child.get("href") or "").strip()
+    return ""
+
+
+def parse_rss(data: bytes, *, origin: str) -> list[Candidate]:
+    """RSS 2.0 or Atom items -> candidates. A body that is not a feed is a ParseError naming the file."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        start = data[:60].decode("utf-8", "replace")
+        raise ParseError(f"{origin}: not an RSS or Atom feed ({exc}; starts {start!r})", source="news") from None
+    if _local(root.tag) not in ("rss", "feed", "rdf"):
+        raise ParseError(f"{origin}: not an RSS or Atom feed (root element <{_local(root.tag)}>)", source="news")
+    out = []
+    for item in root.iter():
+        if _local(item.tag) not in ("item", "entry"):
+            continue
+        link = _child_text(item, "link") or _child_text(item, "guid")
+        summary_html = _child_text(item, "description", "summary")
+        summary = BeautifulSoup(summary_html, "html.parser").get_text(" ", strip=True) if summary_html else ""
+        out.append(Candidate(link, _child_text(item, "title"), summary,
+                             parse_date(_child_text(item, "pubdate", "published", "updated", "date"))))
+    return [c for c in out if c.url]
+
+
+def parse_listing(data: bytes, *, base_url: str, article_path: re.Pattern[str]) -> list[Candidate]:
+    """An HTML listing page -> the links whose path looks like an article of this publisher."""
+    with warnings.catch_warnings():  # a feed served where a listing was expected is simply a page without cards
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(data, "html.parser")
+    seen: dict[str, Candidate] = {}
+    for a in soup.find_all("a", href=True):
+        url = urljoin(base_url + "/", a["href"])
+        if not article_path.search(urlsplit(url).path):
+            continue
+        title = " ".join(a.get_text(" ", strip=True).split())
+        if url not in seen or len(title) > len(seen[url].title):
+            seen[url] = Candidate(url, title, "", None)
+    return list(seen.values())
+
+
+def same_site(url: str, base_url: str) -> bool:
+    """Only pages of the publisher's own host are fetched (feeds may link to partners and ads)."""
+    host, base = urlsplit(url).netloc.lower(), urlsplit(base_url).netloc.lower()
+    return host == base or host == f"www.{base}" or base == f"www.{host}"

@@ -1,0 +1,145 @@
+"""What every publisher layout shares: the article shape, noise removal, paragraph text, publication dates."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bs4 import BeautifulSoup, Tag
+
+from caspian_etl.errors import ParseError
+
+# never part of an article body: navigation, scripts, ads, footers, share bars, related-article lists
+NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
+              "select", "template", "figcaption")
+NOISE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|menu|footer|header|sidebar|related|share|sharing|social|comments?|advert|ads?|"
+    r"adv|promo|banner|subscribe|newsletter|cookie|breadcrumbs?|tags?|widget|popular|recommend(?:ed)?|"
+    r"read-?also|more-news|ticker|author-box)(?:$|[\s_-])", re.I)
+MIN_PARAGRAPH = 25  # shorter <p> are captions, bylines, "Photo: ..." lines
+
+
+class LayoutError(ParseError):
+    """A page whose layout yields no article body (the publisher changed its markup, or it is not an article)."""
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str | None
+    published: date | None
+    body: str  # paragraphs joined by blank lines; spans of extracted figures index into this text
+    layout: str  # which extractor read it (a publisher name, or 'generic')
+
+
+def soup_of(html: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def strip_noise(node: Tag) -> Tag:
+    """Remove navigation, scripts, ads, footers and the like from `node` (in place) and return it."""
+    for tag in node.find_all(NOISE_TAGS):
+        tag.decompose()
+    for tag in node.find_all(True):
+        if getattr(tag, "decomposed", False):  # inside a tag removed a moment ago
+            continue
+        attrs = getattr(tag, "attrs", None)
+        if not attrs:
+            continue
+        marker = " ".join(attrs.get("class") or []) + " " + str(attrs.get("id") or "")
+        if NOISE_CLASS.search(marker):
+            tag.decompose()
+    return node
+
+
+def paragraphs(node: Tag) -> list[str]:
+    """The text of the paragraphs under `node`, whitespace-normalised, short lines (captions, bylines) left out."""
+    texts = []
+    for p in node.find_all("p"):
+        text = " ".join(p.get_text(" ", strip=True).split())
+        text = re.sub(r"\s+([,.;:!?%)])", r"\1", text)
+        if len(text) >= MIN_PARAGRAPH:
+            texts.append(text)
+    return texts
+
+
+def body_text(node: Tag | None) -> str:
+    if node is None:
+        return ""
+    return "\n\n".join(paragraphs(strip_noise(node)))
+
+
+_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                       "september", "october", "november", "december"], start=1)}
+
+
+def parse_date(text: str | None) -> date | None:
+    """ISO dates and datetimes ('2024-12-17T10:31:00+04:00'), '17 December 2024', 'December 17, 2024', '17.12.2024'."""
+    if not text:
+        return None
+    text = text.strip()
+    if m := re.match(r"(\d{4})-(\d{2})-(\d{2})", text):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    if m := re.search(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", text):
+        month = _MONTHS.get(m[2].lower())
+        return date(int(m[3]), month, int(m[1])) if month else None
+    if m := re.search(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})", text):
+        month = _MONTHS.get(m[1].lower())
+        return date(int(m[3]), month, int(m[2])) if month else None
+    if m := re.search(r"(\d{2})\.(\d{2})\.(\d{4})", text):
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            return None
+    try:
+        return datetime.strptime(text[:31], "%a, %d %b %Y %H:%M:%S %z").date()  # RSS pubDate
+    except ValueError:
+        return None
+
+
+def json_ld_articles(soup: BeautifulSoup) -> list[dict]:
+    found = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            doc = json.loads(script.string or "")
+        except (json.JSONDecodeError, TypeError):
+            continue
+        stack = doc if isinstance(doc, list) else [doc]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                if "@graph" in item and isinstance(item["@graph"], list):
+                    stack.extend(item["@graph"])
+                kinds = item.get("@type")
+                kinds = kinds if isinstance(kinds, list) else [kinds]
+                if any(k in ("NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting") for k in kinds):
+                    found.append(item)
+    return found
+
+
+def meta_published(soup: BeautifulSoup) -> date | None:
+    """Publication date from the page's metadata (Open Graph article:published_time, itemprop, <time>, JSON-LD)."""
+    for attrs in ({"property": "article:published_time"}, {"itemprop": "datePublished"},
+                  {"name": "pubdate"}, {"name": "publish-date"}):
+        tag = soup.find("meta", attrs=attrs)
+        if tag and (d := parse_date(tag.get("content"))):
+            return d
+    for item in json_ld_articles(soup):
+        if d := parse_date(item.get("datePublished")):
+            return d
+    time_tag = soup.find("time", attrs={"datetime": True})
+    return parse_date(time_tag["datetime"]) if time_tag else None
+
+
+def meta_title(soup: BeautifulSoup) -> str | None:
+    tag = soup.find("meta", attrs={"property": "og:title"})
+    if tag and tag.get("content"):
+        return " ".join(tag["content"].split())
+    h1 = soup.find("h1")
+    if h1:
+        return " ".join(h1.get_text(" ", strip=True).split()) or None
+    return " ".join(soup.title.get_text().split()) if soup.title else None
