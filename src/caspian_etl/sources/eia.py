@@ -188,5 +188,7 @@ SOURCE = Source(
     parse=parse,
     default_base_url=DEFAULT_BASE_URL,
     secret_env=(KEY_ENV,),
+    supports_window=True,
+    schedule="0 5 3 * *",  # international data update monthly: the 3rd of the month, 05:00 UTC
     description="Crude oil production and exports (kb/d), annual and monthly, for KAZ, AZE, TKM, GEO, TUR.",
 )

@@ -127,5 +127,6 @@ SOURCE = Source(
     parse=parse,
     default_base_url=DEFAULT_BASE_URL,
     accepts_files=True,
+    schedule="0 5 1 7 *",  # the Statistical Review comes out in late June: try on 1 July (its site may block us)
     description="Oil production (kb/d, Mt), oil consumption, electricity and renewable generation, yearly.",
 )

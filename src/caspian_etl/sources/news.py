@@ -231,5 +231,6 @@ SOURCE = Source(
     fetch=fetch,
     parse=parse,
     http_policy=HttpPolicy(min_interval=5.0, max_attempts=3),
+    schedule="0 2 * * *",  # news: daily, 02:00 UTC (morning in Astana and Baku)
     description="Middle Corridor, BTC, Aktau, grain and Kazakhstan-Azerbaijan trade articles; figures become claims.",
 )
