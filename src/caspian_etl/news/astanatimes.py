@@ -19,7 +19,7 @@ BODY_SELECTORS = ("div.entry-content", "div.post-content", "div.td-post-content"
 
 
 def extract(html: bytes | str, url: str | None = None) -> Article:
-    soup = soup_of(html)
+    soup = soup_of(html, url=url)
     heading = soup.select_one("h1.entry-title")
     title = " ".join(heading.get_text(" ", strip=True).split()) if heading else meta_title(soup)
     published = meta_published(soup)

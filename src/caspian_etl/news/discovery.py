@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+from bs4 import XMLParsedAsHTMLWarning
 
 from caspian_etl.errors import ParseError
-from caspian_etl.news.page import parse_date
+from caspian_etl.news.page import parse_date, soup_of
 
 # what the seeds cite: the Middle Corridor/TITR, BTC and Caspian shipping, Aktau, grain, Kazakhstan-Azerbaijan trade
 KEYWORDS: tuple[tuple[str, str], ...] = (
@@ -67,7 +67,7 @@ def parse_rss(data: bytes, *, origin: str) -> list[Candidate]:
             continue
         link = _child_text(item, "link") or _child_text(item, "guid")
         summary_html = _child_text(item, "description", "summary")
-        summary = BeautifulSoup(summary_html, "html.parser").get_text(" ", strip=True) if summary_html else ""
+        summary = soup_of(summary_html).get_text(" ", strip=True) if summary_html else ""
         out.append(Candidate(link, _child_text(item, "title"), summary,
                              parse_date(_child_text(item, "pubdate", "published", "updated", "date"))))
     return [c for c in out if c.url]
@@ -77,7 +77,7 @@ def parse_listing(data: bytes, *, base_url: str, article_path: re.Pattern[str]) 
     """An HTML listing page -> the links whose path looks like an article of this publisher."""
     with warnings.catch_warnings():  # a feed served where a listing was expected is simply a page without cards
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(data, "html.parser")
+        soup = soup_of(data)
     seen: dict[str, Candidate] = {}
     for a in soup.find_all("a", href=True):
         url = urljoin(base_url + "/", a["href"])

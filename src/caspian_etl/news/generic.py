@@ -35,7 +35,7 @@ def _best_container(soup: BeautifulSoup) -> Tag | None:
 
 
 def extract(html: bytes | str, url: str | None = None) -> Article:
-    soup = soup_of(html)
+    soup = soup_of(html, url=url)
     title, published = meta_title(soup), meta_published(soup)
     for item in json_ld_articles(soup):
         body = item.get("articleBody")

@@ -19,7 +19,7 @@ BODY = ".article__body-text"
 
 
 def extract(html: bytes | str, url: str | None = None) -> Article:
-    soup = soup_of(html)
+    soup = soup_of(html, url=url)
     title, published = meta_title(soup), meta_published(soup)
     body_node = soup.select_one(BODY)
     if body_node is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bs4 import BeautifulSoup, Tag
+from bs4.exceptions import ParserRejectedMarkup
 
 from caspian_etl.errors import ParseError
 
@@ -33,8 +34,13 @@ class Article:
     layout: str  # which extractor read it (a publisher name, or 'generic')
 
 
-def soup_of(html: bytes | str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
+def soup_of(html: bytes | str, *, url: str | None = None) -> BeautifulSoup:
+    """Parse HTML; markup the parser rejects outright is a layout error of that page, not a crash."""
+    try:
+        return BeautifulSoup(html, "html.parser")
+    except ParserRejectedMarkup as exc:
+        raise LayoutError(f"the HTML parser rejected the page's markup ({str(exc).splitlines()[-1][:120]})",
+                          source="news", url=url) from None
 
 
 def strip_noise(node: Tag) -> Tag:

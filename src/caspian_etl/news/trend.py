@@ -18,7 +18,7 @@ BODY = "div.article-content.article-paddings"
 
 
 def extract(html: bytes | str, url: str | None = None) -> Article:
-    soup = soup_of(html)
+    soup = soup_of(html, url=url)
     heading = soup.select_one("div.top-part h1") or soup.find("h1")
     title = " ".join(heading.get_text(" ", strip=True).split()) if heading else None
     published = meta_published(soup)

@@ -47,7 +47,13 @@ def parse_registry(data: bytes, sha256: str, *, origin: str = FILE_NAME) -> pd.D
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"{origin} is not UTF-8 (byte {exc.start})", source=NAME) from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_rows(csv.DictReader(io.StringIO(text, newline="")), sha256, origin)
+    except csv.Error as exc:
+        raise ParseError(f"{origin} is not a readable CSV ({exc})", source=NAME) from None
+
+
+def _parse_rows(reader: csv.DictReader, sha256: str, origin: str) -> pd.DataFrame:
     header = reader.fieldnames or []
     missing = [c for c in REGISTRY_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REGISTRY_COLUMNS]

@@ -62,7 +62,13 @@ def _records(data: bytes, name: str, url: str | None) -> list[tuple[dict, str, s
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"{name} is not UTF-8 (byte {exc.start})", source=NAME, url=url) from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_rows(csv.DictReader(io.StringIO(text, newline="")), name, url)
+    except csv.Error as exc:
+        raise ParseError(f"{name} is not a readable CSV ({exc})", source=NAME, url=url) from None
+
+
+def _read_rows(reader: csv.DictReader, name: str, url: str | None) -> list[tuple[dict, str, str]]:
     header = reader.fieldnames or []
     missing = [c for c in ID_COLUMNS if c not in header]
     if missing:

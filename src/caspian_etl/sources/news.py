@@ -205,10 +205,16 @@ def _fetch_failures(snapshot: Snapshot) -> list[dict]:
     if not any(e.name == FETCH_LOG for e in snapshot.entries):
         return []
     entry = snapshot.entry(FETCH_LOG)
-    reports = json.loads(snapshot.read(FETCH_LOG))
-    return [{"claim_id": f"news.{pub}.fetch.{i}", "document": FETCH_LOG, "source_url": f["url"], "source": NAME,
-             "snapshot_sha256": entry.sha256, REASON_COLUMN: f"page not fetched: {f['error']}"}
-            for pub, report in sorted(reports.items()) for i, f in enumerate(report.get("failed", []))]
+    try:
+        reports = json.loads(snapshot.read(FETCH_LOG))
+        failures = [(pub, i, str(f["url"]), str(f["error"])) for pub, report in sorted(reports.items())
+                    for i, f in enumerate(report.get("failed", []))]
+    except (ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise ParseError(f"{FETCH_LOG} is not the fetch log this source writes ({type(exc).__name__}: {exc})",
+                         source=NAME, url=entry.url) from None
+    return [{"claim_id": f"news.{pub}.fetch.{i}", "document": FETCH_LOG, "source_url": url, "source": NAME,
+             "snapshot_sha256": entry.sha256, REASON_COLUMN: f"page not fetched: {error}"}
+            for pub, i, url, error in failures]
 
 
 def parse(snapshot: Snapshot) -> ParseResult:
