@@ -3,6 +3,6 @@
 Adding a command = one module here + one entry in COMMAND_MODULES.
 """
 
-from caspian_etl.commands import catalog, ingest_file, run, sources
+from caspian_etl.commands import catalog, ingest_file, report, run, sources
 
-COMMAND_MODULES = [run, sources, ingest_file, catalog]
+COMMAND_MODULES = [run, sources, ingest_file, catalog, report]
