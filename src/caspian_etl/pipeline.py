@@ -15,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from caspian_etl.atomic import atomic_write
+from caspian_etl.catalog import write_catalog
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import part_files, snapshot_hashes, write_part
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
+from caspian_etl.report import build_report
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
 from caspian_etl.sources import REGISTRY, Source, Window, get_source
@@ -251,6 +253,29 @@ def build_derived(paths: DataPaths, names: list[str] | None = None,
     return result
 
 
+PUBLISH_SOURCE = "publish"  # how the final steps (catalog, report) appear in the run summary
+
+
+def publish(paths: DataPaths, *, catalog_step: Callable[[DataPaths], object] = write_catalog,
+            report_step: Callable[[DataPaths], object] = build_report) -> SourceResult:
+    """The final steps of a run: rewrite the data catalog and the report from the curated tables, so a
+    scheduled run leaves them current. A failure fails the run (the previous files stay, written atomically).
+
+    The Prefect pipeline flow passes task-wrapped steps."""
+    result = SourceResult(source=PUBLISH_SOURCE, status="ok", started_at=iso_utc(utc_now()))
+    errors = []
+    for name, step in (("catalog", catalog_step), ("report", report_step)):
+        try:
+            step(paths)
+        except Exception as exc:  # a broken chart must not hide the catalog, nor the other way round
+            errors.append(f"{PUBLISH_SOURCE}: {name} failed: {type(exc).__name__}: {exc}")
+            log.exception("%s failed", name)
+    if errors:
+        result.status, result.reason = "failed", "; ".join(errors)
+    result.finished_at = iso_utc(utc_now())
+    return result
+
+
 @dataclass
 class TableSummary:
     table: str
@@ -300,4 +325,5 @@ def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, s
     results = [run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names]
     if DERIVED:
         results.append(build_derived(paths))
+    results.append(publish(paths))
     return RunSummary(results)

@@ -46,7 +46,7 @@ def _name(value: object) -> str:
 def _representative(rows: pd.DataFrame) -> pd.DataFrame:
     """One figure per year and series: official first, then the most recently published, then the id."""
     ranked = rows.assign(_official=rows["basis"] != "official",
-                         _published=pd.to_datetime(rows["published"]).fillna(pd.Timestamp.min))
+                         _published=rows["published"].map(lambda d: d.toordinal() if hasattr(d, "toordinal") else 0))
     ranked = ranked.sort_values(["year", "_official", "_published", "ref"], ascending=[True, True, False, True])
     return ranked.groupby("year", sort=True).head(1)
 
