@@ -34,9 +34,11 @@ class Chart:
 
 def fmt(value: float, unit: str) -> str:
     """A value as people read it: USD in millions, others with their unit."""
+    if unit == "year":
+        return f"{value:.0f}"
     if unit == "USD":
         return f"{value / 1e6:,.6g}M USD" if abs(value) < 1e9 else f"{value / 1e9:,.6g}B USD"
-    return f"{value:,.4g} {unit}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".") + f" {unit}"
 
 
 def _name(value: object) -> str:

@@ -39,7 +39,7 @@ def _text(value: object) -> str:
 def _pct(value: object, *, signed: bool = True) -> str:
     if value is None or pd.isna(value):
         return ""
-    return f"{value:+.1f}%" if signed else f"{value:.0f}%"
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
 
 
 def _link(label: str, url: object) -> str:
@@ -89,7 +89,7 @@ def targets_table(data: ReportData) -> str:
         pair = _text(t["country"]) + (f"-{_text(t['partner'])}" if _text(t["partner"]) else "")
         body.append(
             f"<tr><td>{escape(_text(t['metric_name']))}: {escape(fmt(t['target_value'], t['unit']))} "
-            f"<span class=meta>({escape(pair)})</span></td>"
+            f"{f' <span class=meta>({escape(pair)})</span>' if pair else ''}</td>"
             f"<td>{escape(_text(t['target_period']) or _text(t['note']) or 'no year')}</td>"
             f"<td>{_link(_text(t['publisher']), t['source_url'])}</td><td>{escape(latest)}</td>"
             f"<td class=num>{_pct(t['progress_pct'], signed=False)}</td>"
