@@ -33,5 +33,7 @@ def test_wheel_ships_schemas_registry_and_flows(wheel) -> None:
     assert wheel.read("caspian_etl/_claims/claims.csv") == (REPO / "data/raw/claims/claims.csv").read_bytes()
     assert {"caspian_etl/flows/pipeline.py", "caspian_etl/flows/source_flows.py"} <= names
     assert "caspian_etl/sources/worldbank.py" in names
+    assert {"caspian_etl/commands/catalog.py", "caspian_etl/derived/claim_checks.py",
+            "caspian_etl/report/charts.py"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "caspian-etl = caspian_etl.cli:main" in wheel.read(entry_points).decode()

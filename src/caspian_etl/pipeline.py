@@ -245,7 +245,12 @@ def build_derived(paths: DataPaths, names: list[str] | None = None,
     The Prefect pipeline flow passes a task-wrapped `build_derived_table` as the step."""
     result = SourceResult(source=DERIVED_SOURCE, status="ok", started_at=iso_utc(utc_now()))
     for name in names or list(DERIVED):
-        result.tables.append(build_step(name, paths))
+        try:
+            result.tables.append(build_step(name, paths))
+        except Exception as exc:  # a bug or a disk error in one derived table must not take the run down
+            log.exception("derived table %s failed unexpectedly", name)
+            result.tables.append(TableOutcome(name, error=f"{DERIVED_SOURCE}: {name}: unexpected "
+                                                          f"{type(exc).__name__}: {exc}"))
     errors = [t.error for t in result.tables if t.error]
     if errors:
         result.status, result.reason = "failed", "; ".join(errors)
