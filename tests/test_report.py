@@ -115,3 +115,17 @@ def test_a_failing_report_fails_the_run_but_keeps_the_catalog(tmp_path) -> None:
 ])
 def test_value_format(value, unit, text) -> None:
     assert fmt(value, unit) == text
+
+
+def test_provenance_names_official_producers_and_missing_snapshots() -> None:
+    from caspian_etl.derived.observations import COLUMNS
+    from caspian_etl.report.data import SnapshotRef
+
+    rows = pd.DataFrame([dict.fromkeys(COLUMNS) | {"source": "worldbank", "snapshot_sha256": "a" * 64},
+                         dict.fromkeys(COLUMNS) | {"source": "claims", "publisher": "kt.kz", "document": "news_facts",
+                                                   "snapshot_sha256": "b" * 64}], columns=COLUMNS)
+    data = ReportData(rows, pd.DataFrame(), pd.DataFrame(),
+                      snapshots={"b" * 64: SnapshotRef("claims", "20250101T000000Z", "2025-01-01T00:00:00Z")})
+    text = data.provenance(rows)
+    assert "kt.kz (caspian-etl source 'claims', snapshot 20250101T000000Z (2025-01-01))" in text
+    assert "World Bank (caspian-etl source 'worldbank', snapshot not found)" in text

@@ -100,7 +100,9 @@ def targets_table(data: ReportData) -> str:
 
 def render(data: ReportData, charts: list[Chart], *, data_root: str) -> str:
     by_slug = {c.slug: c for c in charts}
-    snapshots = sorted({(r.source, r.snapshot_id, r.created_at) for r in data.snapshots.values()})
+    # the snapshots the figures on this page were parsed from (not every snapshot kept in raw/)
+    shas = {s for joined in data.observations["snapshot_sha256"].dropna() for s in str(joined).split(",")}
+    snapshots = sorted({(r.source, r.snapshot_id, r.created_at) for sha, r in data.snapshots.items() if sha in shas})
     used = ", ".join(f"{s} {i} ({c[:10]})" for s, i, c in snapshots) or "none"
     sections = [
         ("Trade turnover", ["trade_turnover"], ""),
@@ -121,7 +123,7 @@ def render(data: ReportData, charts: list[Chart], *, data_root: str) -> str:
         f"<style>{STYLE}</style></head><body>"
         "<h1>Kazakhstan-Azerbaijan partnership and the Middle Corridor: figures, claim checks and targets</h1>"
         f"<p class=meta>Built by <code>caspian-etl report</code> from the curated tables in "
-        f"<code>{escape(data_root)}</code>. Raw snapshots stored there: {escape(used)}. Figures stated in "
+        f"<code>{escape(data_root)}</code>, parsed from the raw snapshots {escape(used)}. Figures stated in "
         "documents are shown as stated (converted to one unit); official series are marked as such. "
         "Calendar-year figures only in the charts.</p>"
         + "".join(parts)
