@@ -74,8 +74,8 @@ class ReportData:
                                                                    strict=True)})
             shas = sorted({s for joined in group["snapshot_sha256"].dropna() for s in str(joined).split(",")})
             refs = sorted({self.snapshots[s] for s in shas if s in self.snapshots}, key=lambda r: r.snapshot_id)
-            when = ", ".join(f"{r.snapshot_id} ({r.created_at[:10]})" for r in refs) or "snapshot not found"
-            parts.append(f"{'; '.join(who)} (caspian-etl source '{source}', snapshot {when})")
+            when = ", ".join(f"snapshot {r.snapshot_id} ({r.created_at[:10]})" for r in refs) or "snapshot not found"
+            parts.append(f"{'; '.join(who)} (caspian-etl source '{source}', {when})")
         return "Sources: " + " | ".join(parts) + "."
 
 
