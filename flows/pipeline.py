@@ -1,5 +1,5 @@
 """The pipeline flow: run every selected source flow (each fetches and curates its own tables), then build the
-derived tables from the curated ones, then summarise.
+derived tables from the curated ones, then rewrite the catalog and the report, then summarise.
 
 A failing source does not stop the others; the pipeline run ends Failed when any source failed, and its
 result (the run summary) is still returned to the caller and published as a Prefect artifact.
@@ -13,9 +13,18 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
+from caspian_etl.catalog import write_catalog
 from caspian_etl.derived import DERIVED
 from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
-from caspian_etl.pipeline import RunSummary, SourceResult, TableOutcome, build_derived, build_derived_table
+from caspian_etl.pipeline import (
+    RunSummary,
+    SourceResult,
+    TableOutcome,
+    build_derived,
+    build_derived_table,
+    publish,
+)
+from caspian_etl.report import build_report
 from caspian_etl.report_text import summary_markdown
 from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import get_source
@@ -36,6 +45,16 @@ def derive_task(name: str, data_dir: str) -> TableOutcome:
     return build_derived_table(name, resolve_data_dir(data_dir))
 
 
+@task(name="catalog")
+def catalog_task(data_dir: str) -> list[str]:
+    return [str(p) for p in write_catalog(resolve_data_dir(data_dir))]
+
+
+@task(name="report")
+def report_task(data_dir: str) -> str:
+    return str(build_report(resolve_data_dir(data_dir)).html)
+
+
 @flow(name="pipeline", flow_run_name="pipeline", description="Fetch, validate and curate every selected source.")
 def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: str | None = None,
              data_dir: str | None = None, start: date | None = None, end: date | None = None) -> State:
@@ -50,6 +69,8 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
     if DERIVED:  # tables built from the curated ones (trade mirror, claim checks, ...)
         paths = resolve_data_dir(data_dir)
         results.append(build_derived(paths, build_step=lambda name, p: derive_task(name, p.location)))
+    results.append(publish(resolve_data_dir(data_dir), catalog_step=lambda p: catalog_task(p.location),
+                           report_step=lambda p: report_task(p.location)))
     summary = RunSummary(results)
     create_markdown_artifact(key="caspian-etl-run-summary", markdown=summary_markdown(summary),
                              description="Rows written, quarantined and sources failed in this run")

@@ -3,11 +3,10 @@
 import csv
 from dataclasses import replace
 
-import pandas as pd
 import pytest
 
 from caspian_etl import pipeline
-from caspian_etl.derived import DERIVED, DerivedTable
+from caspian_etl.derived import DERIVED
 from caspian_etl.pipeline import run_pipeline, run_source
 from caspian_etl.resources import default_claims_registry
 from caspian_etl.sources import REGISTRY
@@ -30,8 +29,16 @@ def counted(monkeypatch):
     monkeypatch.setitem(REGISTRY, "claims", replace(REGISTRY["claims"], parse=parse))
     write = Counter(pipeline.write_part)
     monkeypatch.setattr(pipeline, "write_part", write)
-    derived = Counter(lambda paths: pd.DataFrame(columns=pipeline.load_contract("corridor_indicators").column_names))
-    monkeypatch.setitem(DERIVED, "corridor_indicators", DerivedTable("corridor_indicators", ("claims",), derived))
+    derived = Counter(None)  # counts builds of every registered derived table
+
+    def counting(build):
+        def wrapped(paths):
+            derived.calls += 1
+            return build(paths)
+        return wrapped
+
+    for name, spec in list(DERIVED.items()):
+        monkeypatch.setitem(DERIVED, name, replace(spec, build=counting(spec.build)))
     return parse, write, derived
 
 
@@ -42,15 +49,20 @@ def _mtimes(paths) -> dict[str, int]:
 def test_rerun_with_nothing_changed_parses_and_writes_nothing(counted, paths) -> None:
     parse, write, derived = counted
     first = run_pipeline(["claims"], paths, offline=True)
-    assert first.ok and parse.calls == 1 and derived.calls == 1
+    assert first.ok and parse.calls == 1 and derived.calls == len(DERIVED) > 0
     writes_first = write.calls
-    assert writes_first == len(REGISTRY["claims"].tables) + 1  # every table of the source + the derived one
+    assert writes_first == len(REGISTRY["claims"].tables) + len(DERIVED)  # the source's tables + derived ones
     before = _mtimes(paths)
 
+    report_files = {str(p): p.stat().st_mtime_ns for p in (paths.root / "report").glob("*")}
+    catalog = (paths.curated / "CATALOG.md").stat().st_mtime_ns
     second = run_pipeline(["claims"], paths, offline=True)
     assert second.ok and second.results[0].up_to_date
-    assert (parse.calls, write.calls, derived.calls) == (1, writes_first, 1)  # no parse, no write, no build
-    assert second.results[-1].tables[0].up_to_date
+    assert second.results[-1].source == "publish" and second.results[-1].up_to_date  # catalog, report untouched
+    assert report_files and {str(p): p.stat().st_mtime_ns for p in (paths.root / "report").glob("*")} == report_files
+    assert (paths.curated / "CATALOG.md").stat().st_mtime_ns == catalog
+    assert (parse.calls, write.calls, derived.calls) == (1, writes_first, len(DERIVED))  # no parse/write/build
+    assert all(t.up_to_date for r in second.results if r.source == "derived" for t in r.tables)
     assert _mtimes(paths) == before
 
 

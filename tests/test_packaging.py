@@ -35,6 +35,8 @@ def test_wheel_ships_schemas_registry_and_flows(wheel) -> None:
     assert "caspian_etl/sources/worldbank.py" in names
     # every subpackage the CLI imports ships too
     assert {"caspian_etl/commands/extract.py", "caspian_etl/news/trend.py", "caspian_etl/extract/figures.py",
-            "caspian_etl/derived/__init__.py", "caspian_etl/_schemas/crude_conversion.yaml"} <= names
+            "caspian_etl/derived/__init__.py", "caspian_etl/_schemas/crude_conversion.yaml",
+            "caspian_etl/commands/catalog.py", "caspian_etl/derived/claim_checks.py",
+            "caspian_etl/report/charts.py"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "caspian-etl = caspian_etl.cli:main" in wheel.read(entry_points).decode()

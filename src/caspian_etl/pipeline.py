@@ -19,11 +19,13 @@ import pandas as pd
 
 from caspian_etl import __version__
 from caspian_etl.atomic import atomic_write
-from caspian_etl.contracts import load_contract
+from caspian_etl.catalog import CATALOG_NAME, write_catalog
+from caspian_etl.contracts import load_contract, table_names
 from caspian_etl.curated import part_files, part_path, snapshot_hashes, source_of_part, write_part
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
+from caspian_etl.report import INDEX_NAME, build_report, report_dir
 from caspian_etl.resources import schemas_dir
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, sha256_file, utc_now
@@ -288,10 +290,14 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
 
 def _derived_key(name: str, inputs: tuple[str, ...], paths: DataPaths) -> str:
     """A hash of a derived table's inputs (the bytes of every input file), its contract and the code version."""
+    return _inputs_key(paths, inputs, _contract_files((name,)))
+
+
+def _inputs_key(paths: DataPaths, tables: tuple[str, ...], contracts: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in _contract_files((name,)):
+    for path in contracts:
         digest.update(path.read_bytes())
-    for table in inputs:
+    for table in tables:
         for part in part_files(paths, table):
             digest.update(f"{table}/{part.name}".encode() + b"\0" + sha256_file(part).encode())
     digest.update(__version__.encode())
@@ -305,7 +311,12 @@ def build_derived(paths: DataPaths, names: list[str] | None = None,
     The Prefect pipeline flow passes a task-wrapped `build_derived_table` as the step."""
     result = SourceResult(source=DERIVED_SOURCE, status="ok", started_at=iso_utc(utc_now()))
     for name in names or list(DERIVED):
-        result.tables.append(build_step(name, paths))
+        try:
+            result.tables.append(build_step(name, paths))
+        except Exception as exc:  # a bug or a disk error in one derived table must not take the run down
+            log.exception("derived table %s failed unexpectedly", name)
+            result.tables.append(TableOutcome(name, error=f"{DERIVED_SOURCE}: {name}: unexpected "
+                                                          f"{type(exc).__name__}: {exc}"))
     errors = [t.error for t in result.tables if t.error]
     if errors:
         result.status, result.reason = "failed", "; ".join(errors)
@@ -348,6 +359,39 @@ def backfill(name: str, paths: DataPaths, start: date, end: date, *, step: str =
         if on_window:
             on_window(i, len(windows), window, result)
     return results
+
+
+PUBLISH_SOURCE = "publish"  # how the final steps (catalog, report) appear in the run summary
+
+
+def publish(paths: DataPaths, *, catalog_step: Callable[[DataPaths], object] = write_catalog,
+            report_step: Callable[[DataPaths], object] = build_report) -> SourceResult:
+    """The final steps of a run: rewrite the data catalog and the report from the curated tables, so a
+    scheduled run leaves them current. A failure fails the run (the previous files stay, written atomically).
+
+    The Prefect pipeline flow passes task-wrapped steps."""
+    result = SourceResult(source=PUBLISH_SOURCE, status="ok", started_at=iso_utc(utc_now()))
+    tables = tuple(table_names())
+    key = _inputs_key(paths, tables, sorted(schemas_dir().glob("*.yaml")))
+    outputs = [paths.curated / CATALOG_NAME, report_dir(paths) / INDEX_NAME]
+    if load_state(paths, DERIVED_SOURCE).get("built", {}).get(PUBLISH_SOURCE) == key and all(
+            p.exists() for p in outputs):
+        result.up_to_date = True  # no curated file changed since they were written: nothing to redo
+        result.finished_at = iso_utc(utc_now())
+        return result
+    errors = []
+    for name, step in (("catalog", catalog_step), ("report", report_step)):
+        try:
+            step(paths)
+        except Exception as exc:  # a broken chart must not hide the catalog, nor the other way round
+            errors.append(f"{PUBLISH_SOURCE}: {name} failed: {type(exc).__name__}: {exc}")
+            log.exception("%s failed", name)
+    if errors:
+        result.status, result.reason = "failed", "; ".join(errors)
+    else:
+        record_derived_build(paths, PUBLISH_SOURCE, key)
+    result.finished_at = iso_utc(utc_now())
+    return result
 
 
 @dataclass
@@ -399,4 +443,5 @@ def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, s
     results = [run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names]
     if DERIVED:
         results.append(build_derived(paths))
+    results.append(publish(paths))
     return RunSummary(results)

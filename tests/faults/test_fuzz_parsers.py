@@ -100,8 +100,8 @@ def _check(source: str, files: dict[str, bytes], tmp_path: Path) -> None:
     assert isinstance(frames, dict) and set(frames) <= set(REGISTRY[source].tables)
 
 
-FUZZ = settings(max_examples=int(os.environ.get("CASPIAN_ETL_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("CASPIAN_ETL_FUZZ_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("source", sorted(SEEDS))

@@ -3,6 +3,6 @@
 Adding a command = one module here + one entry in COMMAND_MODULES.
 """
 
-from caspian_etl.commands import backfill, deploy, extract, ingest_file, run, serve, sources, status
+from caspian_etl.commands import backfill, catalog, deploy, extract, ingest_file, report, run, serve, sources, status
 
-COMMAND_MODULES = [run, sources, status, ingest_file, backfill, extract, deploy, serve]
+COMMAND_MODULES = [run, sources, status, ingest_file, backfill, extract, catalog, report, deploy, serve]

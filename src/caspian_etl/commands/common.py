@@ -52,6 +52,8 @@ def print_summary(summary: RunSummary, paths: DataPaths) -> None:
             built = [t.table for t in r.tables if t.path]
             console.print(f"  derived tables: ok — built {', '.join(built) or 'nothing (inputs unchanged)'}",
                           soft_wrap=True)
+        elif r.status == "ok" and r.source == "publish":
+            console.print("  publish: ok — catalog and report rewritten", soft_wrap=True)
         elif r.status == "ok":
             how = "fetched" if r.fetched else "replayed"
             if r.unchanged:

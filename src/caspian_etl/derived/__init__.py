@@ -28,3 +28,10 @@ class DerivedTable:
 
 # name -> DerivedTable, in the order they are built (a derived table may read an earlier one)
 DERIVED: dict[str, DerivedTable] = {}
+
+
+# The registered derived tables (imported here, after DerivedTable exists, because they import it).
+from caspian_etl.derived import claim_checks, targets  # noqa: E402
+
+DERIVED[claim_checks.NAME] = claim_checks.TABLE
+DERIVED[targets.NAME] = targets.TABLE

@@ -1,0 +1,193 @@
+"""`claim_checks`: each claim against the other figures for the same metric, kind, country pair and period.
+
+Matching (schemas/claim_checks.yaml says the same for readers):
+- same metric (an official code listed in observations.OFFICIAL_EQUIVALENTS counts as its metric);
+- same kind: observations with observations and official series, capacities with capacities, targets with
+  targets, forecasts with forecasts (a target is not a measurement, so it is never "wrong" against one);
+- same country pair; for turnover (flow T) the pair is unordered: 529.4M reported by KAZ and 598.47M
+  reported by AZE are the same quantity seen from the two sides;
+- same period code. A capacity stated without a period is a standing figure ("BTC carries 50 Mt/yr") and is
+  compared with the capacities of every period, while two dated capacities compare only within their period
+  (capacities change: a 2006 design figure is no check on a 2024 one). Other figures without a period are
+  not compared (no anchor);
+- never two claims of one document (the policy paper is one document whatever its endnotes cite), nor two
+  claims citing the same URL: a document restating a figure is no independent check.
+
+Tolerance: two documents that state different numbers disagree as stated, so claim against claim allows
+0.1% per side (unit conversions and restated decimals). Against an official series a claim may have rounded,
+so its side widens to half a unit of its last stated digit (88 Mt allows 87.5..88.5), at most 5%. A claim
+marked as a lower (upper) bound in its note only needs the other figure at or above (below) it.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from caspian_etl.contracts import load_contract
+from caspian_etl.curated import read_table
+from caspian_etl.derived import DerivedTable
+from caspian_etl.derived.observations import (
+    OFFICIAL_EQUIVALENTS,
+    claim_observations,
+    official_observations,
+    pair_key,
+    records,
+)
+from caspian_etl.reported import metrics
+from caspian_etl.settings import DataPaths
+
+NAME = "claim_checks"
+CLAIM_TOLERANCE_PCT = 0.1
+MAX_ROUNDING_TOLERANCE_PCT = 5.0
+CONSISTENT, DIFFERS, NO_DATA = "consistent", "differs", "no_independent_data"
+
+
+def rounding_tolerance_pct(stated_value: float) -> float:
+    """Half a unit of the last stated (non-zero) digit, relative to the value: 88 -> 0.57%, 533.4 -> 0.0094%."""
+    if stated_value == 0 or not math.isfinite(stated_value):
+        return CLAIM_TOLERANCE_PCT
+    exponent = Decimal(format(abs(stated_value), ".12g")).normalize().as_tuple().exponent
+    half_unit = 0.5 * 10.0 ** int(exponent)
+    return min(MAX_ROUNDING_TOLERANCE_PCT, max(CLAIM_TOLERANCE_PCT, 100 * half_unit / abs(stated_value)))
+
+
+def _interval(value: float, bound: str | None, tolerance_pct: float) -> tuple[float, float]:
+    margin = abs(value) * tolerance_pct / 100
+    low, high = value - margin, value + margin
+    if bound == "lower":
+        high = math.inf
+    elif bound == "upper":
+        low = -math.inf
+    return low, high
+
+
+def compare(claim: dict, other: dict) -> tuple[float | None, float, str]:
+    """(deviation %, tolerance %, verdict) of a claim against another figure (a claim or an official row)."""
+    official = other["basis"] == "official"
+    claim_tol = rounding_tolerance_pct(claim["stated_value"]) if official else CLAIM_TOLERANCE_PCT
+    other_tol = 0.0 if official else CLAIM_TOLERANCE_PCT
+    a_low, a_high = _interval(claim["value"], claim["bound"], claim_tol)
+    b_low, b_high = _interval(other["value"], other["bound"], other_tol)
+    verdict = CONSISTENT if a_low <= b_high and b_low <= a_high else DIFFERS
+    base = other["value"]
+    deviation = None if base == 0 else 100 * (claim["value"] - base) / base
+    gap = abs(claim["value"]) * claim_tol / 100 + abs(base) * other_tol / 100
+    tolerance = 100 * gap / abs(base) if base else claim_tol
+    return deviation, float(f"{tolerance:.6g}"), verdict
+
+
+def _periods_match(claim: dict, other: dict) -> tuple[bool, str | None]:
+    if claim["period"] and other["period"]:
+        return claim["period"] == other["period"], None
+    if claim["kind"] == "capacity" and (claim["period"] or other["period"]):
+        dated = claim["period"] or other["period"]
+        return True, f"a capacity without a period compared with the {dated} capacity"
+    if claim["kind"] == "capacity":
+        return True, "two capacities without a period"
+    return False, None
+
+
+def _notes(claim: dict, other: dict, period_note: str | None) -> str | None:
+    notes = []
+    if (claim["country"], claim["partner"]) != (other["country"], other["partner"]):
+        notes.append(f"turnover: the same figure reported by {other['country'] or '?'} "
+                     f"(claim reported by {claim['country'] or '?'})")
+    if period_note:
+        notes.append(period_note)
+    if other["ref"] in OFFICIAL_EQUIVALENTS:
+        notes.append(f"official series {other['ref']} measures {claim['metric']}")
+    if other["ref"].startswith("X+M:"):
+        notes.append("official exports plus imports of the same reporter and period")
+    return "; ".join(notes) or None
+
+
+def _no_match_note(claim: dict) -> str:
+    if not claim["period"] and claim["kind"] != "capacity":
+        return "no period stated: only capacities are compared without one"
+    return "no other document or official series states this metric, kind, country pair and period"
+
+
+def _row(claim: dict, other: dict | None, name: str, *, note: str | None = None) -> dict:
+    row = {
+        "claim_id": claim["ref"], "metric": claim["metric"], "metric_name": name, "kind": claim["kind"],
+        "country": claim["country"], "partner": claim["partner"], "period": claim["period"],
+        "value": claim["value"], "unit": claim["unit"], "bound": claim["bound"], "document": claim["document"],
+        "publisher": claim["publisher"], "source_url": claim["source_url"],
+        "snapshot_sha256": claim["snapshot_sha256"], "match_note": note,
+    }
+    if other is None:
+        empty = ["compared_basis", "compared_source", "compared_table", "compared_ref", "compared_country",
+                 "compared_partner", "compared_period", "compared_value", "compared_bound", "compared_document",
+                 "compared_publisher", "compared_source_url", "compared_snapshot_sha256", "deviation_pct",
+                 "tolerance_pct"]
+        return {**row, **dict.fromkeys(empty), "verdict": NO_DATA}
+    deviation, tolerance, verdict = compare(claim, other)
+    return {
+        **row, "compared_basis": other["basis"], "compared_source": other["source"], "compared_table": other["table"],
+        "compared_ref": other["ref"], "compared_country": other["country"], "compared_partner": other["partner"],
+        "compared_period": other["period"], "compared_value": other["value"], "compared_bound": other["bound"],
+        "compared_document": other["document"], "compared_publisher": other["publisher"],
+        "compared_source_url": other["source_url"], "compared_snapshot_sha256": other["snapshot_sha256"],
+        "deviation_pct": None if deviation is None else float(f"{deviation:.6g}"), "tolerance_pct": tolerance,
+        "verdict": verdict,
+    }
+
+
+def _independent(claim: dict, other: dict) -> bool:
+    if other["basis"] == "official":
+        return True
+    if other["ref"] == claim["ref"] or other["document_key"] == claim["document_key"]:
+        return False
+    return not (claim["source_url"] and claim["source_url"] == other["source_url"])
+
+
+def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Rows of claim_checks for `claims` (the claims table) against each other and the `official` rows."""
+    observed, unconvertible = claim_observations(claims)
+    names = {m.id: m.name for m in metrics().values()}
+    candidates: dict[tuple, list[dict]] = {}
+    for figure in [*records(observed), *records(official)]:
+        kind = figure["kind"]
+        key = (figure["metric"], kind, pair_key(figure["metric"], figure["country"], figure["partner"]))
+        candidates.setdefault(key, []).append(figure)
+    rows = []
+    for claim in records(observed):
+        key = (claim["metric"], claim["kind"], pair_key(claim["metric"], claim["country"], claim["partner"]))
+        matched = 0
+        for other in candidates.get(key, []):
+            if other["basis"] == "official" and claim["kind"] not in ("observation", "capacity"):
+                continue
+            if not _independent(claim, other):
+                continue
+            same_period, period_note = _periods_match(claim, other)
+            if not same_period:
+                continue
+            rows.append(_row(claim, other, names[claim["metric"]], note=_notes(claim, other, period_note)))
+            matched += 1
+        if not matched:
+            rows.append(_row(claim, None, names[claim["metric"]], note=_no_match_note(claim)))
+    by_id = claims.set_index("claim_id")
+    for skipped in unconvertible:  # every claim gets a row, even one whose unit cannot be compared
+        c = by_id.loc[skipped.claim_id]
+        rows.append({**_row({
+            "ref": skipped.claim_id, "metric": c["metric"], "kind": c["kind"], "country": c["country"],
+            "partner": c["partner"], "period": c["period"], "value": float(c["value"]), "unit": c["unit"],
+            "bound": None, "document": c["document"], "publisher": c["publisher"], "source_url": c["source_url"],
+            "snapshot_sha256": c["snapshot_sha256"]}, None, names.get(c["metric"], c["metric"]), note=skipped.reason)})
+    columns = load_contract(NAME).column_names
+    return pd.DataFrame(rows, columns=columns)
+
+
+def build(paths: DataPaths) -> pd.DataFrame:
+    return check_claims(read_table(paths, "claims"), official_observations(paths))
+
+
+TABLE = DerivedTable(
+    name=NAME,
+    inputs=("claims", "trade_flows", "macro_indicators", "energy_indicators", "corridor_indicators"),
+    build=build,
+    description="Claims checked against official series and the claims of other documents.",
+)

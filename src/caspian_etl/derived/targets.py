@@ -1,0 +1,151 @@
+"""`targets`: every target claim with the latest observation of its metric and the way still to go.
+
+The latest observation is taken at the target's own frequency (annual for a target stated without a period,
+such as "2.2 Mt a year in the short term"), for the same metric and country pair (unordered for turnover).
+When several figures state that period, one is shown (official series first, then figures from the target's
+reporting side, then the target's own document, then the most recently published claim, then the claim id)
+and latest_min/latest_max show the spread. The status is computed against the data's own dates, never
+today's date, so the same snapshots give the same table.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from caspian_etl.contracts import load_contract
+from caspian_etl.curated import read_table
+from caspian_etl.derived import DerivedTable
+from caspian_etl.derived.observations import claim_observations, official_observations, pair_key, records
+from caspian_etl.reported import metrics
+from caspian_etl.settings import DataPaths
+
+NAME = "targets"
+# metrics whose targets are reductions (everything else is a "raise it to" target)
+LOWER_IS_BETTER = frozenset({"middle_corridor_transit_time", "china_europe_sea_transit_time"})
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else float(f"{value:.6g}")
+
+
+def years_between(start: date, end: date) -> float:
+    """Whole months as twelfths plus leftover days: 2024-12-31 -> 2030-12-31 is exactly 6.0."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months / 12 + (end.day - start.day) / 365.25
+
+
+def annual_growth_pct(start_value: float, end_value: float, years: float) -> float | None:
+    if years <= 0 or start_value <= 0 or end_value <= 0:
+        return None
+    return ((end_value / start_value) ** (1 / years) - 1) * 100
+
+
+def _preference(target: dict):
+    def key(figure: dict) -> tuple:
+        published = figure["published"]
+        # the same reporting side as the target first: a turnover series should not jump between the two sides
+        same_side = (figure["country"], figure["partner"]) == (target["country"], target["partner"])
+        return (figure["basis"] != "official", not same_side, figure["document_key"] != target["document_key"],
+                published is None, -(published.toordinal() if published is not None else 0), figure["ref"])
+    return key
+
+
+def _by_period(target: dict, pool: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Observations for the target, grouped by period, oldest first; each group in order of preference."""
+    frequency = target["frequency"] or "A"
+    pair = pair_key(target["metric"], target["country"], target["partner"])
+    groups: dict[str, list[dict]] = {}
+    for figure in pool:
+        if (figure["metric"] == target["metric"] and figure["kind"] == "observation"
+                and figure["frequency"] == frequency and figure["period_end"] is not None
+                and pair_key(figure["metric"], figure["country"], figure["partner"]) == pair):
+            groups.setdefault(figure["period"], []).append(figure)
+    ordered = sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
+    return [(period, sorted(figures, key=_preference(target))) for period, figures in ordered]
+
+
+def _status(row: dict, lower: bool) -> str:
+    latest, target = row["latest_value"], row["target_value"]
+    if latest is None:
+        return "no_data"
+    if (latest <= target) if lower else (latest >= target):
+        return "met"
+    if row["deadline"] is None:
+        return "no_deadline"
+    if row["years_left"] is not None and row["years_left"] <= 0:
+        return "missed"
+    required, recent = row["required_annual_growth_pct"], row["recent_annual_growth_pct"]
+    if required is None or recent is None:
+        return "in_progress"
+    return "on_course" if ((recent <= required) if lower else (recent >= required)) else "behind"
+
+
+def track(target: dict, pool: list[dict], metric_name: str) -> dict:
+    """One targets row for a target claim (an observation-shaped dict) against the observation pool."""
+    lower = target["metric"] in LOWER_IS_BETTER
+    deadline = target["period_end"] if target["period"] else None
+    row = {
+        "claim_id": target["ref"], "metric": target["metric"], "metric_name": metric_name,
+        "country": target["country"], "partner": target["partner"], "target_value": target["value"],
+        "unit": target["unit"], "target_period": target["period"], "deadline": deadline,
+        "direction": "lower" if lower else "higher", "document": target["document"],
+        "publisher": target["publisher"], "source_url": target["source_url"], "note": target.get("note"),
+        "snapshot_sha256": target["snapshot_sha256"],
+    }
+    empty = ["latest_value", "latest_period", "latest_date", "latest_basis", "latest_source", "latest_ref",
+             "latest_publisher", "latest_source_url", "latest_count", "latest_min", "latest_max", "progress_pct",
+             "years_left", "required_annual_growth_pct", "previous_value", "previous_period",
+             "recent_annual_growth_pct", "latest_snapshot_sha256"]
+    row.update(dict.fromkeys(empty))
+    periods = _by_period(target, pool)
+    if periods:
+        period, figures = periods[-1]
+        latest = figures[0]
+        values = [f["value"] for f in figures]
+        row.update(latest_value=latest["value"], latest_period=period, latest_date=latest["period_end"],
+                   latest_basis=latest["basis"], latest_source=latest["source"], latest_ref=latest["ref"],
+                   latest_publisher=latest["publisher"], latest_source_url=latest["source_url"],
+                   latest_count=len(figures), latest_min=min(values), latest_max=max(values),
+                   latest_snapshot_sha256=latest["snapshot_sha256"])
+        if latest["value"] and target["value"]:
+            ratio = target["value"] / latest["value"] if lower else latest["value"] / target["value"]
+            row["progress_pct"] = _round(100 * ratio)
+        if deadline is not None:
+            years = years_between(latest["period_end"], deadline)
+            row["years_left"] = _round(years)
+            row["required_annual_growth_pct"] = _round(annual_growth_pct(latest["value"], target["value"], years))
+        if len(periods) > 1:
+            previous = periods[-2][1][0]
+            row.update(previous_value=previous["value"], previous_period=periods[-2][0])
+            row["recent_annual_growth_pct"] = _round(annual_growth_pct(
+                previous["value"], latest["value"], years_between(previous["period_end"], latest["period_end"])))
+    row["status"] = _status(row, lower)
+    return row
+
+
+def track_targets(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the targets table for the target claims of `claims`."""
+    observed, _ = claim_observations(claims)
+    notes = dict(zip(claims["claim_id"], claims["note"], strict=True))
+    names = {m.id: m.name for m in metrics().values()}
+    pool = records(observed) + records(official)
+    rows = []
+    for target in records(observed[observed["kind"] == "target"]):
+        note = notes.get(target["ref"])
+        target["note"] = None if note is None or pd.isna(note) else note
+        rows.append(track(target, pool, names[target["metric"]]))
+    return pd.DataFrame(rows, columns=load_contract(NAME).column_names)
+
+
+def build(paths: DataPaths) -> pd.DataFrame:
+    return track_targets(read_table(paths, "claims"), official_observations(paths))
+
+
+TABLE = DerivedTable(
+    name=NAME,
+    inputs=("claims", "trade_flows", "macro_indicators", "energy_indicators", "corridor_indicators"),
+    build=build,
+    description="Targets stated in the literature against the latest observed values.",
+)

@@ -1,0 +1,44 @@
+"""`caspian-etl report`: one static HTML page (charts embedded) plus a PNG per chart, from the curated tables.
+
+Written to <data root>/report/ (index.html and <chart>.png), each file atomically. The page needs no network
+to view: images are data: URIs and there is no script. The same curated tables and snapshots give the same
+bytes (no clock in the page, PNGs written without a timestamp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from caspian_etl.atomic import atomic_write, atomic_write_text
+from caspian_etl.settings import DataPaths
+
+REPORT_DIR_NAME = "report"
+INDEX_NAME = "index.html"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    pngs: tuple[Path, ...]
+
+
+def report_dir(paths: DataPaths) -> Path:
+    return paths.root / REPORT_DIR_NAME
+
+
+def build_report(paths: DataPaths, out_dir: Path | None = None) -> ReportFiles:
+    """Draw every chart and write the page; returns the files written."""
+    # matplotlib is imported here, not at module import: the pipeline imports this module on every run
+    from caspian_etl.report.charts import draw_all
+    from caspian_etl.report.data import load
+    from caspian_etl.report.page import render
+
+    target = out_dir or report_dir(paths)
+    data = load(paths)
+    charts = draw_all(data)
+    pngs = tuple(atomic_write(target / f"{c.slug}.png", lambda tmp, c=c: tmp.write_bytes(c.png),
+                              staging_dir=paths.staging) for c in charts)
+    html = atomic_write_text(target / INDEX_NAME, render(data, charts, data_root=str(paths.root)),
+                             staging_dir=paths.staging)
+    return ReportFiles(html, pngs)

@@ -1,0 +1,131 @@
+"""The report page: one static HTML file, charts embedded as data: URIs, no script, nothing fetched to view it."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+import pandas as pd
+
+from caspian_etl.report.charts import Chart, fmt
+from caspian_etl.report.data import ReportData, differing_pairs
+
+STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 0 auto; max-width: 1000px; padding: 16px 24px;
+       color: #222; background: #fff; line-height: 1.4; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+figure { margin: 0.6em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption, .meta { font-size: 0.8em; color: #555; }
+table { border-collapse: collapse; font-size: 0.8em; width: 100%; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; white-space: nowrap; }
+.differs { color: #b00; font-weight: bold; }
+"""
+
+
+def _img(chart: Chart) -> str:
+    data = base64.b64encode(chart.png).decode("ascii")
+    return (f'<figure id="{chart.slug}"><img src="data:image/png;base64,{data}" alt="{escape(chart.alt)}" '
+            f'width="960"><figcaption>{escape(chart.caption)} PNG: {escape(chart.slug)}.png</figcaption></figure>')
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _pct(value: object, *, signed: bool = True) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+
+
+def _link(label: str, url: object) -> str:
+    url = _text(url)
+    return f'<a href="{escape(url)}">{escape(label)}</a>' if url.startswith(("http://", "https://")) else escape(label)
+
+
+def differing_table(data: ReportData) -> str:
+    pairs = differing_pairs(data.claim_checks)
+    if pairs.empty:
+        return "<p>No claim check differs.</p>"
+    head = ("<tr><th>metric</th><th>period</th><th>figure</th><th>stated by</th><th>compared with</th>"
+            "<th>stated by</th><th>deviation</th><th>tolerance</th><th>how matched</th></tr>")
+    body = []
+    for _, r in pairs.iterrows():
+        other = _text(r["compared_publisher"]) or f"{_text(r['compared_source'])} {_text(r['compared_ref'])}"
+        periods = _text(r["period"]) or "no period"
+        if _text(r["compared_period"]) != _text(r["period"]):
+            periods += f" / {_text(r['compared_period']) or 'no period'}"
+        body.append(
+            f"<tr><td>{escape(_text(r['metric_name']))}</td><td>{escape(periods)}</td>"
+            f"<td class=num>{escape(fmt(r['value'], r['unit']))}</td>"
+            f"<td>{_link(_text(r['publisher']) or _text(r['document']), r['source_url'])} "
+            f"<span class=meta>({escape(_text(r['claim_id']))})</span></td>"
+            f"<td class=num>{escape(fmt(r['compared_value'], r['unit']))}</td>"
+            f"<td>{_link(other, r['compared_source_url'])} <span class=meta>({escape(_text(r['compared_ref']))})"
+            f"</span></td><td class='num differs'>{r['deviation_pct']:+.2f}%</td>"
+            f"<td class=num>{r['tolerance_pct']:.2f}%</td><td>{escape(_text(r['match_note']))}</td></tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def targets_table(data: ReportData) -> str:
+    targets = data.targets.sort_values(["metric", "claim_id"])
+    if targets.empty:
+        return "<p>No targets in the curated tables yet.</p>"
+    head = ("<tr><th>target</th><th>by</th><th>stated by</th><th>latest</th><th>progress</th>"
+            "<th>needed per year</th><th>last yearly change</th><th>status</th></tr>")
+    body = []
+    for _, t in targets.iterrows():
+        latest = "no observation"
+        if not pd.isna(t["latest_value"]):
+            spread = ""
+            if t["latest_count"] and t["latest_min"] != t["latest_max"]:
+                spread = f" (figures range {fmt(t['latest_min'], t['unit'])} to {fmt(t['latest_max'], t['unit'])})"
+            who = _text(t["latest_publisher"]) or _text(t["latest_source"])
+            latest = f"{fmt(t['latest_value'], t['unit'])} in {_text(t['latest_period'])}, {who}{spread}"
+        pair = _text(t["country"]) + (f"-{_text(t['partner'])}" if _text(t["partner"]) else "")
+        body.append(
+            f"<tr><td>{escape(_text(t['metric_name']))}: {escape(fmt(t['target_value'], t['unit']))} "
+            f"{f' <span class=meta>({escape(pair)})</span>' if pair else ''}</td>"
+            f"<td>{escape(_text(t['target_period']) or _text(t['note']) or 'no year')}</td>"
+            f"<td>{_link(_text(t['publisher']), t['source_url'])}</td><td>{escape(latest)}</td>"
+            f"<td class=num>{_pct(t['progress_pct'], signed=False)}</td>"
+            f"<td class=num>{_pct(t['required_annual_growth_pct'])}</td>"
+            f"<td class=num>{_pct(t['recent_annual_growth_pct'])}</td><td>{escape(_text(t['status']))}</td></tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def render(data: ReportData, charts: list[Chart], *, data_root: str) -> str:
+    by_slug = {c.slug: c for c in charts}
+    # the snapshots the figures on this page were parsed from (not every snapshot kept in raw/)
+    shas = {s for joined in data.observations["snapshot_sha256"].dropna() for s in str(joined).split(",")}
+    snapshots = sorted({(r.source, r.snapshot_id, r.created_at) for sha, r in data.snapshots.items() if sha in shas})
+    used = ", ".join(f"{s} {i} ({c[:10]})" for s, i, c in snapshots) or "none"
+    sections = [
+        ("Trade turnover", ["trade_turnover"], ""),
+        ("Middle Corridor", ["middle_corridor"], ""),
+        ("Oil: the BTC pipeline", ["btc"], ""),
+        ("Oil production", ["oil_production"], ""),
+        ("Claim checks that differ", ["claim_checks_differ"], differing_table(data)),
+        ("Targets tracker", [], targets_table(data)),
+    ]
+    parts = []
+    for title, slugs, extra in sections:
+        figures = "".join(_img(by_slug[s]) for s in slugs if s in by_slug)
+        parts.append(f"<section><h2>{escape(title)}</h2>{figures}{extra}</section>")
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"icon\" href=\"data:,\"><title>caspian-etl report</title>"
+        f"<style>{STYLE}</style></head><body>"
+        "<h1>Kazakhstan-Azerbaijan partnership and the Middle Corridor: figures, claim checks and targets</h1>"
+        f"<p class=meta>Built by <code>caspian-etl report</code> from the curated tables in "
+        f"<code>{escape(data_root)}</code>, parsed from the raw snapshots {escape(used)}. Figures stated in "
+        "documents are shown as stated (converted to one unit); official series are marked as such. "
+        "Calendar-year figures only in the charts.</p>"
+        + "".join(parts)
+        + "</body></html>\n"
+    )
