@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from caspian_etl.errors import ConfigError
-from caspian_etl.sources import claims, worldbank
+from caspian_etl.sources import claims, comtrade, imf_imts, worldbank
 from caspian_etl.sources.base import FetchContext, Source, Window
 
-REGISTRY: dict[str, Source] = {s.name: s for s in (claims.SOURCE, worldbank.SOURCE)}
+REGISTRY: dict[str, Source] = {s.name: s for s in (claims.SOURCE, worldbank.SOURCE, comtrade.SOURCE, imf_imts.SOURCE)}
 
 
 def get_source(name: str) -> Source:
