@@ -9,9 +9,8 @@ exercise the quarantine. Used by benchmarks/bench_trade_bulk.py and by the bulk 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa

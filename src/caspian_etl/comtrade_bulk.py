@@ -133,11 +133,11 @@ def _text(column: pa.Array) -> pa.Array:
     return column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
 
 
-def _map(column: pa.Array, fn: Callable[[str], object], type_: pa.DataType = pa.string()) -> pa.Array:
+def _map(column: pa.Array, fn: Callable[[str], object], type_: pa.DataType | None = None) -> pa.Array:
     """Apply a Python function to each distinct value of a dictionary column, then broadcast."""
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
-    mapped = pa.array([fn(v) for v in column.dictionary.to_pylist()], type=type_)
+    mapped = pa.array([fn(v) for v in column.dictionary.to_pylist()], type=type_ or pa.string())
     return mapped.take(column.indices)
 
 
@@ -504,7 +504,7 @@ def release_api_rows(paths: DataPaths, owned: set[tuple[str, int]]) -> int:
         return 0
     table = pq.read_table(api_file)
     years = pc.year(table["period_start"]).to_pylist()
-    keep = pa.array([(r, y) not in owned for r, y in zip(table["reporter"].to_pylist(), years)])
+    keep = pa.array([(r, y) not in owned for r, y in zip(table["reporter"].to_pylist(), years, strict=False)])
     dropped = table.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
     if dropped:
         kept = table.filter(keep)

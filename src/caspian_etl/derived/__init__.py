@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from caspian_etl.derived import trade_mirror
 from caspian_etl.settings import DataPaths
 
 DERIVED_SOURCE = "derived"  # the file name (and `source` value) of derived rows
@@ -27,4 +28,7 @@ class DerivedTable:
 
 
 # name -> DerivedTable, in the order they are built (a derived table may read an earlier one)
-DERIVED: dict[str, DerivedTable] = {}
+DERIVED: dict[str, DerivedTable] = {
+    trade_mirror.NAME: DerivedTable(trade_mirror.NAME, trade_mirror.INPUTS, trade_mirror.build,
+                                    "each side's exports vs the other side's imports, turnover and claims"),
+}

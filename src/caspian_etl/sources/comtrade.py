@@ -156,7 +156,7 @@ def initial_queries(window_start: date | None, window_end: date | None, today: d
             if not others:
                 continue
             for i in range(0, len(periods), MAX_PERIODS):
-                queries.append(Query(freq, reporter, others, tuple(periods[i:i + MAX_PERIODS])))
+                queries.append(Query(freq, reporter, others, tuple(periods[i:i + MAX_PERIODS]), FLOWS, COMMODITIES))
     return queries
 
 
@@ -302,7 +302,8 @@ def _api_parse_without(reporter_years: set[tuple[str, int]]):
         if frame.empty or not reporter_years:
             return {TABLE: frame}
         years = pd.to_datetime(frame["period_start"], errors="coerce").dt.year
-        owned = [(r, int(y)) in reporter_years if pd.notna(y) else False for r, y in zip(frame["reporter"], years)]
+        owned = [pd.notna(y) and (r, int(y)) in reporter_years
+                 for r, y in zip(frame["reporter"], years, strict=True)]
         return {TABLE: frame[~pd.Series(owned, index=frame.index)].reset_index(drop=True)}
     return parse_api
 

@@ -43,7 +43,9 @@ FREQUENCIES = ("A", "Q", "M")
 
 def countries() -> tuple[str, ...]:
     raw = os.environ.get(COUNTRIES_ENV)
-    codes = tuple(c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()) if raw else DEFAULT_COUNTRIES
+    codes = DEFAULT_COUNTRIES
+    if raw:
+        codes = tuple(c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip())
     bad = [c for c in codes if normalise_iso3(c) is None]
     if bad or len(codes) < 2:
         raise ConfigError(f"{COUNTRIES_ENV}: need two or more ISO3 country codes (bad: {bad})", source=NAME)
