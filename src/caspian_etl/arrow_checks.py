@@ -108,7 +108,17 @@ def failure_reasons(contract: TableContract, table: pa.Table) -> pa.Array:
         failed = pc.invert(pc.fill_null(check(table), True))
         if pc.any(failed).as_py():
             reasons.append(pc.if_else(failed, pa.scalar(message), pa.scalar(None, pa.string())))
-    if not reasons:
-        return pa.nulls(table.num_rows, pa.string())
-    reasons = [r.combine_chunks() if isinstance(r, pa.ChunkedArray) else r for r in reasons]
-    return pc.binary_join_element_wise(*reasons, "; ", null_handling="skip") if len(reasons) > 1 else reasons[0]
+    return join_reasons(reasons, table.num_rows)
+
+
+def join_reasons(reasons: list, n: int) -> pa.Array:
+    """Join per-row reason arrays with '; ', skipping nulls; null where every reason is null.
+
+    (binary_join_element_wise's null_handling="skip" drops the rows where all inputs are null in pyarrow 26,
+    so the nulls are handled here.)"""
+    joined: pa.Array = pa.nulls(n, pa.string())
+    for reason in reasons:
+        reason = reason.combine_chunks() if isinstance(reason, pa.ChunkedArray) else reason
+        both = pc.binary_join_element_wise(joined, reason, "; ")
+        joined = pc.if_else(pc.is_null(joined), reason, pc.if_else(pc.is_null(reason), joined, both))
+    return joined

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from caspian_etl.arrow_checks import failure_reasons
+from caspian_etl.arrow_checks import failure_reasons, join_reasons
 from caspian_etl.atomic import atomic_write
 from caspian_etl.contracts import TableContract, load_contract
 from caspian_etl.countries import iso3_from_m49, normalise_iso3
@@ -347,14 +347,6 @@ class Quarantine:
 
 # ---------------------------------------------------------------- the curate hook
 
-def _join(notes: list[pa.Array], n: int) -> pa.Array:
-    notes = [x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x for x in notes]
-    if not notes:
-        return pa.nulls(n, pa.string())
-    joined = pc.binary_join_element_wise(*notes, "; ", null_handling="skip") if len(notes) > 1 else notes[0]
-    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
-
-
 @dataclass
 class BulkStats:
     rows_read: int = 0
@@ -397,7 +389,7 @@ class BulkIngest:
                 batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
                 mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
             table = mapped.table
-            reasons = _join(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
+            reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
             bad = pc.is_valid(reasons)
             if pc.any(bad).as_py():
                 self.quarantine.add(entry.name, row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
