@@ -72,7 +72,8 @@ def test_answer_at_the_cap_is_split_until_under_it(api, paths) -> None:
     assert 999.0 not in set(trade["value_usd"])
     assert sorted(trade["value_usd"]) == [40.0, 50.0, 70.0, 100.0, 120.0]
     row = trade[(trade.period == "2023") & (trade.commodity_code == "27")].iloc[0]
-    assert (row.reporter, row.partner, row.flow, row.classification, row.quantity_unit) == ("KAZ", "AZE", "X", "H6", "kg")
+    assert (row.reporter, row.partner, row.flow, row.classification, row.quantity_unit) == (
+        "KAZ", "AZE", "X", "H6", "kg")
 
 
 def test_split_goes_through_flows_then_commodities(api, paths) -> None:

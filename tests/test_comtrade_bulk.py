@@ -14,8 +14,8 @@ import pytest
 from benchmarks.comtrade_synth import API_COLUMNS, write_bulk_file
 from caspian_etl import comtrade_bulk
 from caspian_etl.cli import EXIT_OK, main
-from caspian_etl.curated import footer_metadata, part_row_counts, read_table, write_part
 from caspian_etl.contracts import load_contract
+from caspian_etl.curated import footer_metadata, part_row_counts, read_table, write_part
 from caspian_etl.pipeline import ingest_files
 from caspian_etl.snapshots import SnapshotStore
 

@@ -233,6 +233,9 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
     except CaspianError as exc:
         outcome.error = str(exc)
         log.error("%s", exc)
+    except Exception as exc:  # like a source: a failing derived table must not take the run's summary down
+        outcome.error = f"{DERIVED_SOURCE} {name}: unexpected {type(exc).__name__}: {exc}"
+        log.exception("derived table %s failed unexpectedly", name)
     return outcome
 
 

@@ -107,7 +107,9 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
     partner = normalise_iso3(series.get("COUNTERPART_COUNTRY"))
     if reporter is None:
         reasons.append(f"COUNTRY {series.get('COUNTRY')!r} is not an ISO3 country")
-    if partner is None:
+    if partner is None and series.get("COUNTERPART_COUNTRY") is None:
+        reasons.append("COUNTERPART_COUNTRY is missing (not a bilateral series)")
+    elif partner is None:
         reasons.append(f"COUNTERPART_COUNTRY {series.get('COUNTERPART_COUNTRY')!r} is not an ISO3 country "
                        f"(a country group)")
     raw_value = obs.get("OBS_VALUE")
