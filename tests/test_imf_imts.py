@@ -74,7 +74,8 @@ def test_404_is_no_data_and_other_directions_still_load(imf, paths) -> None:
 @pytest.mark.parametrize("reply, text", [
     (Reply(200, b'<?xml version="1.0"?><message:Error xmlns:message="urn:x" xmlns:common="urn:c">'
                 b'<message:ErrorMessage code="500"><common:Text>Query could not be processed</common:Text>'
-                b'</message:ErrorMessage></message:Error>'), "IMF SDMX error in KAZ_AZE.xml: Query could not be processed"),
+                b'</message:ErrorMessage></message:Error>'),
+     "IMF SDMX error in KAZ_AZE.xml: Query could not be processed"),
     (Reply(200, b"<html>maintenance"), "KAZ_AZE.xml: answer is not XML"),
     (Reply(400, b"bad key"), "HTTP 400 (not retried): bad key"),
 ])

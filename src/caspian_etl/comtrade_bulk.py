@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from caspian_etl.arrow_checks import failure_reasons, join_reasons
 from caspian_etl.atomic import atomic_write
+from caspian_etl.background import SerialWorker, prefetch
 from caspian_etl.contracts import TableContract, load_contract
 from caspian_etl.countries import iso3_from_m49, normalise_iso3
 from caspian_etl.curated import part_files, part_path, table_dir
@@ -282,6 +283,7 @@ class Partition:
     label: str  # REPORTER-YEAR
     staged: Path
     schema: pa.Schema
+    worker: SerialWorker
     writer: pq.ParquetWriter | None = None
     buffer: list[pa.Table] = field(default_factory=list)
     buffered: int = 0
@@ -296,15 +298,18 @@ class Partition:
         self.rows += table.num_rows
 
     def flush(self) -> None:
+        """Hand the buffered rows to the writer thread as one row group."""
         if not self.buffer:
             return
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.staged, self.schema, compression="zstd", write_statistics=True)
-        self.writer.write_table(pa.concat_tables(self.buffer), row_group_size=max(self.buffered, 1))
+        writer, table, rows = self.writer, pa.concat_tables(self.buffer), self.buffered
+        self.worker.submit(lambda: writer.write_table(table, row_group_size=max(rows, 1)))
         self.buffer, self.buffered = [], 0
 
     def close(self) -> None:
         self.flush()
+        self.worker.wait()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
@@ -367,17 +372,18 @@ class BulkIngest:
         self.quarantine = Quarantine(self.staging / "quarantine.csv")
         self.stats = BulkStats()
         self.metadata: dict[str, str] = {}
+        self.worker = SerialWorker()
 
     def partition(self, label: str) -> Partition:
         if label not in self.partitions:
             schema = self.contract.arrow_schema(self.metadata)
-            self.partitions[label] = Partition(label, self.staging / f"{label}.parquet", schema)
+            self.partitions[label] = Partition(label, self.staging / f"{label}.parquet", schema, self.worker)
         return self.partitions[label]
 
     def ingest_entry(self, entry: SnapshotEntry) -> None:
         path = self.snapshot.verified_path(entry.name)
         offset = 0
-        for batch in read_batches(path, entry.name):
+        for batch in prefetch(read_batches(path, entry.name)):  # the next batch is read while this one is checked
             n = batch.num_rows
             row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
             offset += n
@@ -475,6 +481,11 @@ class BulkIngest:
         return published, quarantine_path
 
     def cleanup(self) -> None:
+        try:
+            self.worker.wait()
+        except Exception:  # already reported by run(); the staged files are removed below
+            pass
+        self.worker.close()
         for part in self.partitions.values():
             if part.writer is not None:
                 part.writer.close()
