@@ -22,8 +22,8 @@ def rec(reporter, iso, partner, piso, flow, value):
 def test_live_then_offline_gives_the_same_bytes(server, monkeypatch, tmp_path, capsys) -> None:
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_BASE_URL", server.url)
     monkeypatch.setenv("CASPIAN_ETL_IMF_IMTS_BASE_URL", server.url + BASE)
-    kz = json.dumps({"count": 2, "data": [rec(398, "KAZ", 31, "AZE", "X", 300e6), rec(398, "KAZ", 31, "AZE", "M", 100e6)],
-                     "error": ""}).encode()
+    kz_rows = [rec(398, "KAZ", 31, "AZE", "X", 300e6), rec(398, "KAZ", 31, "AZE", "M", 100e6)]
+    kz = json.dumps({"count": 2, "data": kz_rows, "error": ""}).encode()
     az = json.dumps({"count": 1, "data": [rec(31, "AZE", 398, "KAZ", "M", 330e6)], "error": ""}).encode()
     empty = b'{"count": 0, "data": [], "error": ""}'
     server.add(PREVIEW_A, Reply.json(kz), Reply.json(az))
