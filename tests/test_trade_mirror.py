@@ -2,13 +2,19 @@
 real claims registry (529.4M / 598.47M for 2023, 533.4M and the $1B target for 2024). Expected values are
 computed by hand in the comments."""
 
+import re
+import subprocess
+import sys
+
 import duckdb
 import pandas as pd
 import pytest
 
+from caspian_etl.cli import main
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table, write_part
 from caspian_etl.pipeline import build_derived_table, run_source
+from tests.conftest import REPO_ROOT
 
 M = 1e6
 
@@ -102,3 +108,13 @@ def test_reads_in_duckdb_and_rebuilds_to_the_same_bytes(mirror, paths) -> None:
         f"SELECT gap_pct FROM read_parquet('{paths.curated}/trade_mirror/*.parquet') "
         "WHERE source = 'comtrade' AND exporter = 'KAZ' AND commodity_code = 'TOTAL'").fetchone()[0]
     assert gap == pytest.approx(10.0)
+
+
+def test_readme_trade_mirror_example_runs_on_the_offline_data(tmp_path) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    example = next(b for b in re.findall(r"```bash\n(.*?)```", readme, flags=re.S) if "trade_mirror/" in b)
+    assert main(["run", "--offline", "--without-prefect", "--data-dir", str(tmp_path / "data")]) == 0
+    code = re.search(r'-c "\n(.*)"', example, flags=re.S).group(1)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "598.47" in out.stdout and "529.4" in out.stdout and "533.4" in out.stdout and "1000.0" in out.stdout
