@@ -98,7 +98,7 @@ def failure_reasons(contract: TableContract, table: pa.Table) -> pa.Array:
                                       pa.scalar(None, pa.string())))
         for kind, arg in spec.checks.items():
             passes, label = _column_check(table, spec.name, kind, arg)
-            failed = pc.invert(pc.fill_null(passes, True))
+            failed = pc.and_(pc.invert(pc.fill_null(passes, True)), pc.is_valid(column))
             if pc.any(failed).as_py():
                 reasons.append(_reason(f"{spec.name}: {label} failed", column, failed))
     for name in contract.row_checks:
