@@ -16,6 +16,7 @@ the API's columns) and streams them into partition files (see caspian_etl.comtra
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, replace
 from datetime import date
@@ -32,6 +33,8 @@ from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.validation import REASON_COLUMN
+
+log = logging.getLogger(__name__)
 
 NAME = "comtrade"
 TABLE = "trade_flows"
@@ -302,9 +305,12 @@ def _api_parse_without(reporter_years: set[tuple[str, int]]):
         if frame.empty or not reporter_years:
             return {TABLE: frame}
         years = pd.to_datetime(frame["period_start"], errors="coerce").dt.year
-        owned = [pd.notna(y) and (r, int(y)) in reporter_years
-                 for r, y in zip(frame["reporter"], years, strict=True)]
-        return {TABLE: frame[~pd.Series(owned, index=frame.index)].reset_index(drop=True)}
+        owned = pd.Series([pd.notna(y) and (r, int(y)) in reporter_years
+                           for r, y in zip(frame["reporter"], years, strict=True)], index=frame.index)
+        if owned.any():
+            log.info("%s: %d API rows left out: their reporter-years are loaded from bulk files "
+                     "(comtrade__<reporter>-<year>.parquet)", NAME, int(owned.sum()))
+        return {TABLE: frame[~owned].reset_index(drop=True)}
     return parse_api
 
 
