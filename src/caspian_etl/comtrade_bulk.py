@@ -23,6 +23,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -383,24 +384,26 @@ class BulkIngest:
     def ingest_entry(self, entry: SnapshotEntry) -> None:
         path = self.snapshot.verified_path(entry.name)
         offset = 0
-        for batch in prefetch(read_batches(path, entry.name)):  # the next batch is read while this one is checked
-            n = batch.num_rows
-            row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
-            offset += n
-            self.stats.rows_read += n
-            mapped = to_trade_flows(batch, self.contract, entry)
-            keep = pc.invert(mapped.breakdown)
-            if not pc.all(keep).as_py():
-                self.stats.breakdown += n - pc.sum(keep.cast(pa.int64())).as_py()
-                batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
-                mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
-            table = mapped.table
-            reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
-            bad = pc.is_valid(reasons)
-            if pc.any(bad).as_py():
-                self.quarantine.add(entry.name, row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
-                table = table.filter(pc.invert(bad))
-            self._route(table)
+        # the next batch is read (on a thread) while this one is checked; closing stops the reader on errors
+        with closing(prefetch(read_batches(path, entry.name))) as batches:
+            for batch in batches:
+                n = batch.num_rows
+                row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
+                offset += n
+                self.stats.rows_read += n
+                mapped = to_trade_flows(batch, self.contract, entry)
+                keep = pc.invert(mapped.breakdown)
+                if not pc.all(keep).as_py():
+                    self.stats.breakdown += n - pc.sum(keep.cast(pa.int64())).as_py()
+                    batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
+                    mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
+                table = mapped.table
+                reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
+                bad = pc.is_valid(reasons)
+                if pc.any(bad).as_py():
+                    self.quarantine.add(entry.name, row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
+                    table = table.filter(pc.invert(bad))
+                self._route(table)
 
     def _route(self, table: pa.Table) -> None:
         if table.num_rows == 0:
