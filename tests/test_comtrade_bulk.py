@@ -98,10 +98,12 @@ def test_bulk_final_columns_map_codes_and_quarantine_with_reasons(paths, tmp_pat
         row(flow="DX", cmd="7304"),                     # a flow the contract does not know
         row(mot="2100", cmd="2709"),                    # breakdown by mode of transport: not a total
         row(unit="-1", qty="", weight="", cmd="01"),    # no quantity
+        row(unit="13", qty="4", cmd="02"),              # a unit code without a known abbreviation
     ])
     assert main(["ingest-file", "comtrade", str(file), "--data-dir", str(paths.root)]) == EXIT_OK
     table = read_table(paths, "trade_flows").set_index(["partner", "commodity_code"])
-    assert len(table) == 3
+    assert len(table) == 4
+    assert table.loc[("AZE", "02"), "quantity_unit"] == "qtyUnitCode 13" and table.loc[("AZE", "02"), "quantity"] == 4
     oil = table.loc[("AZE", "2709")]
     assert (oil.reporter, oil.flow, oil.period, oil.frequency, oil.value_usd, oil.net_weight_kg) == (
         "KAZ", "X", "2023", "A", 1000.5, 12.5)

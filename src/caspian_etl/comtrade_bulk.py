@@ -44,6 +44,7 @@ from caspian_etl.errors import ContractError, ParseError
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.sources.comtrade import NO_QUANTITY_UNITS, quantity_unit
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "
 # the natural key minus what is constant in one partition (source, reporter, claim_id): packed into an int64
 KEY_BITS = {"partner": 12, "flow": 4, "period": 8, "classification": 6, "commodity_code": 24}
 CONSTANT_KEY = ("source", "reporter", "claim_id")
-QTY_UNITS = {"5": "u", "8": "kg", "7": "l", "12": "m³"}
-NO_QUANTITY_UNITS = frozenset({"-1", "1"})
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
@@ -228,7 +227,7 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
     if "qtyUnitCode" in cols:
         unit_code = _text(cols["qtyUnitCode"])
         no_quantity = pc.is_in(unit_code, value_set=pa.array(sorted(NO_QUANTITY_UNITS)))
-        unit = _map(cols["qtyUnitCode"], lambda v: QTY_UNITS.get(v.strip()))
+        unit = _map(cols["qtyUnitCode"], quantity_unit)
     else:
         no_quantity, unit = pa.repeat(pa.scalar(True), n), nulls
     if "qtyUnitAbbr" in cols:

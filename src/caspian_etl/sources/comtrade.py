@@ -59,9 +59,17 @@ FLOWS = ("X", "M")
 CHAPTERS = tuple(f"{c:02d}" for c in range(1, 98) if c != 77)
 HEADINGS = ("1001", "2709", "2710", "7304", "7305", "7306", "7604")
 COMMODITIES = ("TOTAL", *CHAPTERS, *HEADINGS)
-# Comtrade quantity unit codes of the bulk files (the API also gives the abbreviation)
+# Comtrade quantity unit codes (bulk files give only the code; the API also gives the abbreviation)
 QTY_UNITS = {"5": "u", "8": "kg", "7": "l", "12": "m³"}
 NO_QUANTITY_UNITS = frozenset({"-1", "1"})  # N/A and "No Quantity"
+
+
+def quantity_unit(code: object) -> str | None:
+    """The unit of a Comtrade qtyUnitCode: its abbreviation where known, else the code itself (never a guess)."""
+    text = str(code).strip()
+    if not text or text in NO_QUANTITY_UNITS:
+        return None
+    return QTY_UNITS.get(text, f"qtyUnitCode {text}")
 
 
 def _codes(raw: str, what: str) -> tuple[int, ...]:
@@ -259,7 +267,7 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     if breakdown:
         reasons.append(f"a breakdown row ({breakdown}); trade_flows keeps totals only")
     unit_code = str(record.get("qtyUnitCode", "-1"))
-    unit = record.get("qtyUnitAbbr") or QTY_UNITS.get(unit_code)
+    unit = record.get("qtyUnitAbbr") or quantity_unit(unit_code)
     no_quantity = unit_code in NO_QUANTITY_UNITS
     row = {
         "reporter": reporter, "partner": partner, "flow": record.get("flowCode"),
