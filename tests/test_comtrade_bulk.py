@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.comtrade_synth import API_COLUMNS, write_bulk_file
-from caspian_etl import comtrade_bulk
+from caspian_etl import comtrade_bulk, comtrade_bulk_rows
 from caspian_etl.cli import EXIT_OK, main
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import footer_metadata, part_row_counts, read_table, write_part
@@ -47,7 +47,7 @@ def test_100k_generated_rows_stream_with_bounded_memory(paths, tmp_path, monkeyp
     rows = 100_000
     file = write_bulk_file(tmp_path / "bulk.tsv.gz", rows, bad_every=25_000, chunk=50_000)
     # small batches and buffers, so that a 100k-row file is many batches: memory must not grow with the file
-    monkeypatch.setattr(comtrade_bulk, "BLOCK_SIZE", 256 << 10)
+    monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", 256 << 10)
     monkeypatch.setattr(comtrade_bulk, "FLUSH_ROWS", 4096)
     monkeypatch.setattr(comtrade_bulk, "MAX_BUFFERED_ROWS", 8192)
     peaks, batches = [], []
@@ -198,4 +198,4 @@ def test_bulk_reporter_years_take_over_from_api_rows(paths, tmp_path) -> None:
     ("2023", ("2023", "A")), ("202303", ("2023-03", "M")), ("202313", ("202313", None)), ("23", ("23", None)),
 ])
 def test_period_parts(raw, expected) -> None:
-    assert comtrade_bulk._period_parts(raw)[:2] == expected
+    assert comtrade_bulk_rows._period_parts(raw)[:2] == expected
