@@ -2,7 +2,7 @@
 
 import json
 import multiprocessing
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +15,7 @@ from caspian_etl.errors import ConfigError
 from caspian_etl.pipeline import backfill, plan_windows, run_source
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import SnapshotStore
-from caspian_etl.sources import Window, worldbank
+from caspian_etl.sources import worldbank
 from caspian_etl.state import load_state
 from caspian_etl.validation import validate_table
 from tests.httpserver import Reply
@@ -84,7 +84,7 @@ def test_backfill_replaces_exactly_its_window(wb, paths, capsys) -> None:
     assert state_after["last_success"] == state_before["last_success"]
     assert state_after["last_backfill"]["window"] == {"start": "2020-01-01", "end": "2020-12-31"}
     store = SnapshotStore(paths, "worldbank")
-    assert store.latest().snapshot_id == full.snapshot_id and len(store.list()) == 2
+    assert store.latest(full_only=True).snapshot_id == full.snapshot_id and len(store.list()) == 2
 
 
 SHA = "3" * 64
@@ -119,10 +119,19 @@ def test_concurrent_backfills_of_one_table_lose_no_rows(paths) -> None:
     assert years == list(range(2000, 2040))
 
 
-def test_window_snapshot_is_never_replayed_as_latest(paths) -> None:
-    store = SnapshotStore(paths, "src")
-    with store.writer(params={"start": "2020-01-01", "end": "2020-12-31"}) as w:
-        w.add("a.json", b"[1]", url="u", status=200, requested_at=datetime.now(timezone.utc))
-    assert w.result.window == (date(2020, 1, 1), date(2020, 12, 31))
-    assert store.latest() is None and store.select("latest") is None
-    assert Window(date(2020, 1, 1)).start == date(2020, 1, 1)
+def test_replaying_a_window_snapshot_replaces_only_its_window(wb, paths) -> None:
+    wb.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", y, float(y)) for y in (2019, 2020, 2021)])),
+           Reply.json(page(1, 1, [obs(GDP, "KAZ", 2020, 555.0)])))
+    wb.add(path_of(RENEW), Reply.json(page(1, 1, [])))
+    full = run_source("worldbank", paths)
+    backfilled = backfill("worldbank", paths, date(2020, 1, 1), date(2020, 12, 31))[0]
+    store = SnapshotStore(paths, "worldbank")
+    assert store.latest().snapshot_id == backfilled.snapshot_id
+    assert store.latest(full_only=True).snapshot_id == full.snapshot_id
+    assert store.latest().window == (date(2020, 1, 1), date(2020, 12, 31))
+    (paths.curated / "macro_indicators" / "worldbank.parquet").unlink()
+    run_source("worldbank", paths, snapshot=full.snapshot_id)  # rebuild from the full snapshot...
+    replay = run_source("worldbank", paths, offline=True)  # ...then the offline replay of the latest (the window)
+    assert replay.snapshot_id == backfilled.snapshot_id and not replay.up_to_date
+    macro = read_table(paths, "macro_indicators").set_index("period")["value"].to_dict()
+    assert macro == {"2019": 2019.0, "2020": 555.0, "2021": 2021.0}

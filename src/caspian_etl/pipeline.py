@@ -89,7 +89,7 @@ def fetch_snapshot(source: Source, paths: DataPaths, window: Window | None = Non
     On an error the responses received so far are kept as an incomplete snapshot and the error propagates.
     """
     store = SnapshotStore(paths, source.name)
-    previous = store.latest()
+    previous = store.latest(full_only=True)
     window = window or Window()
     http = HttpClient(source.name, source.http_policy.with_env_overrides(), secrets=source.secrets())
     params = {"start": window.start.isoformat() if window.start else None,
@@ -285,6 +285,9 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
     except CaspianError as exc:
         outcome.error = str(exc)
         log.error("%s", exc)
+    except Exception as exc:  # like a source: a failing derived table must not take the run's summary down
+        outcome.error = f"{DERIVED_SOURCE} {name}: unexpected {type(exc).__name__}: {exc}"
+        log.exception("derived table %s failed unexpectedly", name)
     return outcome
 
 

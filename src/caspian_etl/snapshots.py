@@ -159,9 +159,11 @@ class SnapshotStore:
         found = [s for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name) and (s := load_snapshot(p))]
         return sorted(found, key=lambda s: (s.created_at, len(s.snapshot_id), s.snapshot_id))
 
-    def latest(self) -> Snapshot | None:
-        """The last complete full snapshot: a backfill's window snapshot never stands in for the whole source."""
-        complete = [s for s in self.list() if s.complete and s.window is None]
+    def latest(self, *, full_only: bool = False) -> Snapshot | None:
+        """The last complete snapshot. Replaying a backfill's window snapshot only replaces its window's rows,
+        so it is a fine `latest` to replay; `full_only` skips them (the base for conditional GETs and for
+        telling an unchanged full fetch)."""
+        complete = [s for s in self.list() if s.complete and (s.window is None or not full_only)]
         return complete[-1] if complete else None
 
     def select(self, selector: str) -> Snapshot | None:
@@ -174,7 +176,7 @@ class SnapshotStore:
             return self.latest()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", selector):
             day = selector.replace("-", "")
-            matches = [s for s in self.list() if s.complete and s.window is None and s.snapshot_id.startswith(day)]
+            matches = [s for s in self.list() if s.complete and s.snapshot_id.startswith(day)]
             return matches[-1] if matches else None
         if _ID_RE.match(selector):
             for s in self.list():
@@ -281,7 +283,7 @@ class SnapshotWriter:
         """Publish the snapshot. A complete fetch whose files equal the latest snapshot's is not stored twice:
         the latest snapshot is returned and `unchanged` is set."""
         store = self.store
-        previous = store.latest()
+        previous = store.latest(full_only=True)
         windowed = self.params.get("start") is not None or self.params.get("end") is not None
         if complete and not windowed and previous is not None and previous.fingerprint() == frozenset(
                 (e.name, e.sha256) for e in self.entries):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from caspian_etl.derived import trade_mirror
 from caspian_etl.settings import DataPaths
 
 DERIVED_SOURCE = "derived"  # the file name (and `source` value) of derived rows
@@ -27,10 +28,12 @@ class DerivedTable:
 
 
 # name -> DerivedTable, in the order they are built (a derived table may read an earlier one)
-DERIVED: dict[str, DerivedTable] = {}
+DERIVED: dict[str, DerivedTable] = {
+    trade_mirror.NAME: DerivedTable(trade_mirror.NAME, trade_mirror.INPUTS, trade_mirror.build,
+                                    "each side's exports vs the other side's imports, turnover and claims"),
+}
 
-
-# The registered derived tables (imported here, after DerivedTable exists, because they import it).
+# Tables whose modules build their own DerivedTable (imported here, after DerivedTable exists).
 from caspian_etl.derived import claim_checks, targets  # noqa: E402
 
 DERIVED[claim_checks.NAME] = claim_checks.TABLE

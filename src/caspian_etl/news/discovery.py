@@ -56,7 +56,7 @@ def parse_rss(data: bytes, *, origin: str) -> list[Candidate]:
     """RSS 2.0 or Atom items -> candidates. A body that is not a feed is a ParseError naming the file."""
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown declared encoding
         start = data[:60].decode("utf-8", "replace")
         raise ParseError(f"{origin}: not an RSS or Atom feed ({exc}; starts {start!r})", source="news") from None
     if _local(root.tag) not in ("rss", "feed", "rdf"):
