@@ -123,3 +123,20 @@ def test_backfill_through_prefect(prefect_harness, tmp_path, server, monkeypatch
 
     values = read_table(DataPaths(data), "macro_indicators").set_index("period")["value"].to_dict()
     assert values == {"2021": 7.0, "2022": 8.0}
+
+
+def test_prefect_table_locks_for_several_machines(prefect_harness, tmp_path, monkeypatch, capsys) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from caspian_etl.flows.source_flows import table_limit_names
+
+    monkeypatch.setenv("CASPIAN_ETL_PREFECT_LOCKS", "1")
+    data = str(tmp_path / "d")
+    # asked for, but the limits were not created: a clear failure, not a silent run without locks
+    assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) == EXIT_SOURCE_FAILED
+    assert "caspian-etl-table-" in capsys.readouterr().out
+    with get_client(sync_client=True) as client:  # what `prefect gcl create NAME --limit 1` does
+        for name in table_limit_names("claims"):
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) == EXIT_OK

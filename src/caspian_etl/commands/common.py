@@ -53,7 +53,8 @@ def print_summary(summary: RunSummary, paths: DataPaths) -> None:
             console.print(f"  derived tables: ok — built {', '.join(built) or 'nothing (inputs unchanged)'}",
                           soft_wrap=True)
         elif r.status == "ok" and r.source == "publish":
-            console.print("  publish: ok — catalog and report rewritten", soft_wrap=True)
+            done = "unchanged (no curated file changed)" if r.up_to_date else "catalog and report rewritten"
+            console.print(f"  publish: ok — {done}", soft_wrap=True)
         elif r.status == "ok":
             how = "fetched" if r.fetched else "replayed"
             if r.unchanged:
