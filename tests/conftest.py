@@ -17,6 +17,11 @@ SAMPLES = SHARED / "research" / "samples"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+# The test server keeps its state in SQLite; on 2 busy cores its writers can time out ("database is locked").
+# Run logs are not under test: keep them off the server, and give the database more patience.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
+os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", "30")
 
 
 class NetworkBlocked(RuntimeError):

@@ -37,6 +37,11 @@ class Period:
     start: date
     end: date
 
+    def as_columns(self) -> dict[str, object]:
+        """The four period columns every table shares."""
+        return {"period": self.code, "frequency": self.frequency, "period_start": self.start,
+                "period_end": self.end}
+
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])

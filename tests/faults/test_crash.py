@@ -97,5 +97,6 @@ def test_kill_9_at_random_moments_leaves_old_or_new_tables(versions, tmp_path) -
         for snap in SnapshotStore(paths, "claims").list():  # every published snapshot is whole
             assert all(snap.read(e.name) for e in snap.entries)
     print(f"kill -9 outcomes over {TRIALS} runs (run takes {duration:.2f} s): {outcomes}")
-    # the kills landed at different stages: some before any write, some after all of them, some between
-    assert outcomes["old"] and (outcomes["new"] or outcomes["mixed"]), outcomes
+    # the kills did land while tables were being replaced (some tables new, others still old), or at least on
+    # both sides of the writes; a test whose kills all came after the last write would prove nothing
+    assert outcomes["mixed"] or (outcomes["old"] and outcomes["new"]), outcomes

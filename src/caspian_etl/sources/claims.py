@@ -77,8 +77,7 @@ def _parse_rows(reader: csv.DictReader, sha256: str, origin: str) -> pd.DataFram
             except PeriodError as exc:
                 row_reason = row_reason or f"period: {exc}"
             else:
-                row.update(period=period.code, frequency=period.frequency,
-                           period_start=period.start, period_end=period.end)
+                row.update(period.as_columns())
         row.update(source=NAME, snapshot_sha256=sha256)
         row[REASON_COLUMN] = row_reason
         rows.append(row)

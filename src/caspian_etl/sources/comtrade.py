@@ -15,7 +15,6 @@ the API's columns) and streams them into partition files (see caspian_etl.comtra
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ import pandas as pd
 from caspian_etl.countries import iso3_from_m49, m49_from_iso3, normalise_iso3
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.http import HttpPolicy
+from caspian_etl.parsing import load_json
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
@@ -179,12 +179,7 @@ class Answer:
 
 def read_answer(data: bytes, *, name: str, url: str | None = None) -> Answer:
     """One stored answer -> its rows; error documents and unexpected shapes raise typed errors."""
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        start = data[:60].decode("utf-8", "replace")
-        raise ParseError(f"{name}: answer is not JSON ({exc.__class__.__name__}; starts {start!r})",
-                         source=NAME, url=url) from None
+    doc = load_json(data, source=NAME, name=name, url=url)
     if not isinstance(doc, dict):
         raise ParseError(f"{name}: expected an object with count/data/error, got {type(doc).__name__}",
                          source=NAME, url=url)
@@ -291,7 +286,7 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     else:
         if period.frequency != record.get("freqCode"):
             reasons.append(f"freqCode {record.get('freqCode')!r} does not match period {record.get('period')!r}")
-        row.update(period=period.code, frequency=period.frequency, period_start=period.start, period_end=period.end)
+        row.update(period.as_columns())
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
     return row
 

@@ -18,13 +18,13 @@ activityId 4 = exports (from EIA's facet list; not verified offline). Unit TBPD 
 
 from __future__ import annotations
 
-import json
 import os
 
 import pandas as pd
 
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.http import REDACTED
+from caspian_etl.parsing import load_json
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
@@ -65,12 +65,7 @@ def _params(frequency: str, start: str, end: str | None, offset: int) -> list[tu
 
 def read_answer(data: bytes, *, name: str, url: str | None = None) -> tuple[int, list[dict]]:
     """One stored answer -> (total rows of the query, rows of this page). Errors and warnings raise."""
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        start = data[:60].decode("utf-8", "replace")
-        raise ParseError(f"{name}: answer is not JSON ({exc.__class__.__name__}; starts {start!r})",
-                         source=NAME, url=url) from None
+    doc = load_json(data, source=NAME, name=name, url=url)
     if not isinstance(doc, dict):
         raise ParseError(f"{name}: expected a JSON object, got {type(doc).__name__}", source=NAME, url=url)
     if "error" in doc:
@@ -162,7 +157,7 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
         reasons.append(f"unit {unit_code!r} ({record.get('unitName')!r}) has no entry in eia.UNITS")
     try:
         period = parse_period(str(record.get("period", "")))
-        row.update(period=period.code, frequency=period.frequency, period_start=period.start, period_end=period.end)
+        row.update(period.as_columns())
     except PeriodError as exc:
         reasons.append(f"period: {exc}")
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None

@@ -104,7 +104,7 @@ def _row(record: dict, variable: str, raw: str | None, line_country: str, entry:
            "snapshot_sha256": entry.sha256}
     try:
         period = parse_period(str(record.get("Year", "")).strip().split(".")[0])
-        row.update(period=period.code, frequency=period.frequency, period_start=period.start, period_end=period.end)
+        row.update(period.as_columns())
     except ValueError as exc:
         reasons.append(f"Year: {exc}")
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {record.get('Country')!r} {r}" for r in reasons) or None

@@ -134,7 +134,7 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
     else:
         if series.get("FREQUENCY") and series["FREQUENCY"] != period.frequency:
             reasons.append(f"FREQUENCY {series['FREQUENCY']!r} does not match TIME_PERIOD {obs.get('TIME_PERIOD')!r}")
-        row.update(period=period.code, frequency=period.frequency, period_start=period.start, period_end=period.end)
+        row.update(period.as_columns())
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
     return row
 

@@ -162,7 +162,7 @@ def _claim_row(figure: Figure, article: Article, publisher: Publisher, entry: Sn
     if figure.period:
         try:
             p = parse_period(figure.period)
-            row.update(period=p.code, frequency=p.frequency, period_start=p.start, period_end=p.end)
+            row.update(p.as_columns())
         except PeriodError as exc:
             row[REASON_COLUMN] = f"{entry.name}: period: {exc}"
     return row

@@ -8,7 +8,6 @@ Missing observations are `"value": null` and stay null here.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from caspian_etl.errors import ParseError, SourceAPIError
+from caspian_etl.parsing import load_json
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
@@ -70,12 +70,7 @@ def countries() -> tuple[str, ...]:
 
 def read_page(data: bytes, *, name: str, url: str | None = None) -> tuple[dict, list[dict]]:
     """One stored answer -> (page info, rows). Error documents and unexpected shapes raise typed errors."""
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        start = data[:60].decode("utf-8", "replace")
-        raise ParseError(f"{name}: answer is not JSON ({exc.__class__.__name__}; starts {start!r})",
-                         source=NAME, url=url) from None
+    doc = load_json(data, source=NAME, name=name, url=url)
     if isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict) and "message" in doc[0]:
         messages = doc[0]["message"] if isinstance(doc[0]["message"], list) else [doc[0]["message"]]
         text = "; ".join(f"{m.get('id', '?')} {m.get('key', '')}: {m.get('value', '')}".strip()
@@ -144,8 +139,7 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     except PeriodError as exc:
         reasons.append(f"date: {exc}")
     else:
-        row.update(period=period.code, frequency=period.frequency,
-                   period_start=period.start, period_end=period.end)
+        row.update(period.as_columns())
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
     return row
 
