@@ -14,8 +14,9 @@ from datetime import date
 from prefect import flow
 from prefect.states import Completed, Failed, State
 
+from caspian_etl.backfills import backfill
 from caspian_etl.flows.source_flows import run_source_with_tasks
-from caspian_etl.pipeline import SourceResult, backfill
+from caspian_etl.pipeline import SourceResult
 from caspian_etl.settings import DataPaths, resolve_data_dir
 from caspian_etl.sources import Window
 

@@ -15,15 +15,9 @@ from prefect.states import Completed, Failed, State
 
 from caspian_etl.catalog import write_catalog
 from caspian_etl.derived import DERIVED
+from caspian_etl.downstream import build_derived, build_derived_table, publish
 from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
-from caspian_etl.pipeline import (
-    RunSummary,
-    SourceResult,
-    TableOutcome,
-    build_derived,
-    build_derived_table,
-    publish,
-)
+from caspian_etl.pipeline import RunSummary, SourceResult, TableOutcome
 from caspian_etl.report import build_report
 from caspian_etl.report_text import summary_markdown
 from caspian_etl.settings import resolve_data_dir

@@ -22,6 +22,9 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
 os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", "30")
+# Background services of the test server that the flow tests do not use only add writers to that SQLite file.
+for _service in ("SCHEDULER", "LATE_RUNS", "FOREMAN", "PAUSE_EXPIRATIONS", "CANCELLATION_CLEANUP", "DB_VACUUM"):
+    os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{_service}_ENABLED", "false")
 
 
 class NetworkBlocked(RuntimeError):
@@ -108,9 +111,15 @@ def samples_dir(name: str) -> Path:
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for the session (it takes ~20 s to start on 2 cores), heartbeats off."""
+    from prefect import flow
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
+    @flow
+    def warm_up() -> int:
+        return 1
+
     with prefect_test_harness(server_startup_timeout=180):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            assert warm_up() == 1  # the server answers flow runs before the first test leans on it
             yield

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from caspian_etl.backfills import backfill, plan_windows
 from caspian_etl.cli import EXIT_OK, main
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table, write_part
 from caspian_etl.errors import ConfigError
-from caspian_etl.pipeline import backfill, plan_windows, run_source
+from caspian_etl.pipeline import run_source
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import SnapshotStore
 from caspian_etl.sources import worldbank

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from caspian_etl import pipeline
+from caspian_etl import downstream, pipeline
 from caspian_etl.derived import DERIVED
 from caspian_etl.pipeline import run_pipeline, run_source
 from caspian_etl.resources import default_claims_registry
@@ -28,7 +28,8 @@ def counted(monkeypatch):
     parse = Counter(REGISTRY["claims"].parse)
     monkeypatch.setitem(REGISTRY, "claims", replace(REGISTRY["claims"], parse=parse))
     write = Counter(pipeline.write_part)
-    monkeypatch.setattr(pipeline, "write_part", write)
+    monkeypatch.setattr(pipeline, "write_part", write)  # sources' tables
+    monkeypatch.setattr(downstream, "write_part", write)  # derived tables
     derived = Counter(None)  # counts builds of every registered derived table
 
     def counting(build):

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from caspian_etl.cli import main
-from caspian_etl.pipeline import PUBLISH_SOURCE, publish
+from caspian_etl.downstream import PUBLISH_SOURCE, publish
 from caspian_etl.report import INDEX_NAME, build_report, report_dir
 from caspian_etl.report.charts import CHARTS, fmt
 from caspian_etl.report.data import ReportData, differing_pairs, load

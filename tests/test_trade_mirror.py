@@ -13,7 +13,8 @@ import pytest
 from caspian_etl.cli import main
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table, write_part
-from caspian_etl.pipeline import build_derived_table, run_source
+from caspian_etl.downstream import build_derived_table
+from caspian_etl.pipeline import run_source
 from tests.conftest import REPO_ROOT
 
 M = 1e6

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -190,3 +191,9 @@ def table_names() -> list[str]:
     """Every table that has a contract in schemas/ (vocabulary files excluded)."""
     vocab = set(CATALOG_FILES.values()) | {"crude_conversion.yaml"}  # a factor table, not a contract
     return sorted(p.stem for p in schemas_dir().glob("*.yaml") if p.name not in vocab)
+
+
+def contract_files(tables: tuple[str, ...]) -> list[Path]:
+    """The schema files a table's contents depend on: its contract and the units and metrics vocabularies."""
+    names = [f"{t}.yaml" for t in tables] + ["units.yaml", "metrics.yaml"]
+    return [schemas_dir() / n for n in names if (schemas_dir() / n).exists()]

@@ -6,6 +6,7 @@ import argparse
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from caspian_etl.backfills import backfill
 from caspian_etl.commands.common import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
@@ -17,7 +18,7 @@ from caspian_etl.commands.common import (
 )
 from caspian_etl.errors import CaspianError
 from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.pipeline import RunSummary, SourceResult, backfill
+from caspian_etl.pipeline import RunSummary, SourceResult
 from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import REGISTRY, Window
 
