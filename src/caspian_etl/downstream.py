@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from caspian_etl import __version__
@@ -70,13 +71,25 @@ def _derived_key(name: str, inputs: tuple[str, ...], paths: DataPaths) -> str:
     return _inputs_key(paths, inputs, contract_files((name,)))
 
 
+def _file_digest(path: Path) -> str:
+    """sha256 of a curated file, computed once per file version: a run builds several derived tables and the
+    publish step from the same (possibly large) files."""
+    stat = path.stat()
+    return _digest_of_version(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _digest_of_version(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
+
+
 def _inputs_key(paths: DataPaths, tables: tuple[str, ...], contracts: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in contracts:
         digest.update(path.read_bytes())
     for table in tables:
         for part in part_files(paths, table):
-            digest.update(f"{table}/{part.name}".encode() + b"\0" + sha256_file(part).encode())
+            digest.update(f"{table}/{part.name}".encode() + b"\0" + _file_digest(part).encode())
     digest.update(__version__.encode())
     return digest.hexdigest()
 

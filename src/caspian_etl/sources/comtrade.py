@@ -27,8 +27,7 @@ import pandas as pd
 from caspian_etl.countries import iso3_from_m49, m49_from_iso3, normalise_iso3
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.http import HttpPolicy
-from caspian_etl.parsing import load_json
-from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.parsing import fill_period, load_json, row_reason
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
@@ -279,15 +278,11 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
         row["quantity"] = None if no_quantity else _number(record.get("qty"))
     except (TypeError, ValueError) as exc:
         reasons.append(f"a number field is not numeric ({exc})")
-    try:
-        period = parse_period(period_of(record.get("freqCode"), record.get("period")))
-    except PeriodError as exc:
-        reasons.append(f"period: {exc}")
-    else:
-        if period.frequency != record.get("freqCode"):
-            reasons.append(f"freqCode {record.get('freqCode')!r} does not match period {record.get('period')!r}")
-        row.update(period.as_columns())
-    row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
+    period = fill_period(row, period_of(record.get("freqCode"), record.get("period")), field="period",
+                         reasons=reasons)
+    if period is not None and period.frequency != record.get("freqCode"):
+        reasons.append(f"freqCode {record.get('freqCode')!r} does not match period {record.get('period')!r}")
+    row[REASON_COLUMN] = row_reason(entry.name, reasons)
     return row
 
 

@@ -24,8 +24,7 @@ import pandas as pd
 
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.http import REDACTED
-from caspian_etl.parsing import load_json
-from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.parsing import fill_period, load_json, row_reason
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.validation import REASON_COLUMN
@@ -155,12 +154,8 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     }
     if row["unit"] is None:
         reasons.append(f"unit {unit_code!r} ({record.get('unitName')!r}) has no entry in eia.UNITS")
-    try:
-        period = parse_period(str(record.get("period", "")))
-        row.update(period.as_columns())
-    except PeriodError as exc:
-        reasons.append(f"period: {exc}")
-    row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
+    fill_period(row, str(record.get("period", "")), field="period", reasons=reasons)
+    row[REASON_COLUMN] = row_reason(entry.name, reasons)
     return row
 
 

@@ -17,7 +17,7 @@ import os
 import pandas as pd
 
 from caspian_etl.errors import FetchError, ParseError
-from caspian_etl.periods import parse_period
+from caspian_etl.parsing import fill_period
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.validation import REASON_COLUMN
@@ -102,11 +102,7 @@ def _row(record: dict, variable: str, raw: str | None, line_country: str, entry:
            "kind": "observation", "basis": "official", "claim_id": None,
            "note": None if text else "no value in the file", "source": NAME, "source_url": entry.url,
            "snapshot_sha256": entry.sha256}
-    try:
-        period = parse_period(str(record.get("Year", "")).strip().split(".")[0])
-        row.update(period.as_columns())
-    except ValueError as exc:
-        reasons.append(f"Year: {exc}")
+    fill_period(row, str(record.get("Year", "")).strip().split(".")[0], field="Year", reasons=reasons)
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {record.get('Country')!r} {r}" for r in reasons) or None
     return row
 

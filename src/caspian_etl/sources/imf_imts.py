@@ -23,7 +23,7 @@ import pandas as pd
 
 from caspian_etl.countries import normalise_iso3
 from caspian_etl.errors import ConfigError, FetchError, ParseError, SourceAPIError
-from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.parsing import fill_period, row_reason
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.validation import REASON_COLUMN
@@ -127,15 +127,10 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
         "basis": "official", "claim_id": None, "source": NAME, "source_url": entry.url,
         "snapshot_sha256": entry.sha256,
     }
-    try:
-        period = parse_period(obs.get("TIME_PERIOD", ""))
-    except PeriodError as exc:
-        reasons.append(f"TIME_PERIOD: {exc}")
-    else:
-        if series.get("FREQUENCY") and series["FREQUENCY"] != period.frequency:
-            reasons.append(f"FREQUENCY {series['FREQUENCY']!r} does not match TIME_PERIOD {obs.get('TIME_PERIOD')!r}")
-        row.update(period.as_columns())
-    row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
+    period = fill_period(row, obs.get("TIME_PERIOD", ""), field="TIME_PERIOD", reasons=reasons)
+    if period is not None and series.get("FREQUENCY") and series["FREQUENCY"] != period.frequency:
+        reasons.append(f"FREQUENCY {series['FREQUENCY']!r} does not match TIME_PERIOD {obs.get('TIME_PERIOD')!r}")
+    row[REASON_COLUMN] = row_reason(entry.name, reasons)
     return row
 
 

@@ -15,8 +15,7 @@ from datetime import date
 import pandas as pd
 
 from caspian_etl.errors import ParseError, SourceAPIError
-from caspian_etl.parsing import load_json
-from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.parsing import fill_period, load_json, row_reason
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.validation import REASON_COLUMN
@@ -134,13 +133,8 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
         reasons.append(f"indicator {code!r} is not one this source is configured for")
     if not iso3:
         reasons.append(f"country: no ISO3 code for {country.get('id')!r} ({country.get('value')!r})")
-    try:
-        period = parse_period(str(record.get("date", "")))
-    except PeriodError as exc:
-        reasons.append(f"date: {exc}")
-    else:
-        row.update(period.as_columns())
-    row[REASON_COLUMN] = "; ".join(f"{entry.name}: {r}" for r in reasons) or None
+    fill_period(row, str(record.get("date", "")), field="date", reasons=reasons)
+    row[REASON_COLUMN] = row_reason(entry.name, reasons)
     return row
 
 
