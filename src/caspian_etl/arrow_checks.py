@@ -1,7 +1,7 @@
 """A table contract's checks, applied to Arrow batches with vectorised compute (for streaming ingest).
 
 The same YAML contract that builds the Pandera schema (caspian_etl.contracts) is read here: per column
-nullability, str_matches, isin, in_catalog, ge/le/gt/lt; the named row checks; the Arrow types. Pandera on
+nullability, finiteness of floats, str_matches, isin, in_catalog, ge/le/gt/lt; the named row checks; the Arrow types. Pandera on
 pandas costs seconds per million rows on the slow checks; these run on the batch as it streams, so a bulk
 file is validated row by row without becoming one DataFrame. Natural-key uniqueness spans batches and is
 left to the caller (see caspian_etl.comtrade_bulk). A contract naming a check this module does not know is an
@@ -96,6 +96,10 @@ def failure_reasons(contract: TableContract, table: pa.Table) -> pa.Array:
         if not spec.nullable and column.null_count:
             reasons.append(pc.if_else(pc.is_null(column), pa.scalar(f"{spec.name}: not_nullable failed"),
                                       pa.scalar(None, pa.string())))
+        if pa.types.is_floating(column.type):  # NaN, inf, 1e999: never a measurement (nulls are checked above)
+            failed = pc.fill_null(pc.invert(pc.is_finite(column)), False)
+            if pc.any(failed).as_py():
+                reasons.append(_reason(f"{spec.name}: not a finite number", column, failed))
         for kind, arg in spec.checks.items():
             passes, label = _column_check(table, spec.name, kind, arg)
             failed = pc.and_(pc.invert(pc.fill_null(passes, True)), pc.is_valid(column))

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
@@ -134,8 +135,14 @@ class TableContract:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in self.column_names})
 
 
+def _finite(series: pd.Series) -> pd.Series:
+    return ~pd.Series(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)), index=series.index)
+
+
 def _column_checks(col: ColumnSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
+    if col.type == "float64":  # inf / 1e999 are never a measurement: every float column must be finite
+        checks.append(pa.Check(_finite, name="finite", error="not a finite number"))
     for kind, arg in col.checks.items():
         if kind == "str_matches":
             checks.append(pa.Check.str_matches(arg))

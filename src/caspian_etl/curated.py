@@ -9,6 +9,9 @@ byte-identical files; the footer carries the contract version, the table descrip
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +22,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from caspian_etl import storage
-from caspian_etl.atomic import atomic_write
+from caspian_etl.atomic import commit, stage
 from caspian_etl.contracts import TableContract, load_contract
+from caspian_etl.errors import CaspianError
 from caspian_etl.locks import table_lock
 from caspian_etl.settings import DataPaths
 
@@ -65,28 +69,68 @@ def merge_window(contract: TableContract, old: pa.Table, new: pa.Table, start: d
     return sort_rows(contract, pa.concat_tables([kept, added]))
 
 
+@dataclass(frozen=True)
+class PartWrite:
+    """One table file a source is about to replace: its contract and its validated rows."""
+
+    contract: TableContract
+    frame: pd.DataFrame
+    metadata: dict[str, str] | None = None
+
+
+class WriteFailed(CaspianError):
+    """A table file could not be written (a full disk, a read-only folder); no file of the batch was changed."""
+
+
+def _merged(target: Path, contract: TableContract, table: pa.Table, metadata: dict[str, str] | None,
+            window: tuple[date | None, date | None]) -> pa.Table:
+    old = pq.read_table(target)
+    hashes = set(snapshot_hashes(target)) | set(json.loads((metadata or {}).get("caspian_etl.snapshot_sha256", "[]")))
+    table = merge_window(contract, old, table, *window)
+    return table.replace_schema_metadata({**table.schema.metadata,
+                                          b"caspian_etl.snapshot_sha256": json.dumps(sorted(hashes))})
+
+
+def _write_parquet(table: pa.Table) -> Callable[[Path], None]:
+    return lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+
+
+def write_parts(paths: DataPaths, source: str, parts: list[PartWrite],
+                window: tuple[date | None, date | None] | None = None) -> list[Path]:
+    """Replace the source's file of every table in `parts`, all or nothing as far as the disk allows.
+
+    Every table is written to the staging folder first; only when all of them are on disk are they renamed over
+    their targets. A write that fails (OSError: a full disk, a read-only folder) removes what was staged and
+    raises WriteFailed: no curated file changed. With a `window` (a backfill), only the rows of that window are
+    replaced. The tables' locks are held (in name order) from reading the old files to the last rename.
+    """
+    staged: list[tuple[Path, Path]] = []
+    with ExitStack() as locks:
+        for name in sorted({p.contract.name for p in parts}):
+            locks.enter_context(table_lock(paths, name))
+        try:
+            for part in parts:
+                target = part_path(paths, part.contract.name, source)
+                table = to_arrow(part.contract, part.frame, part.metadata)
+                storage.refresh(target)  # read-modify-write must start from the shared copy
+                if window is not None and target.exists():
+                    table = _merged(target, part.contract, table, part.metadata, window)
+                staged.append((stage(target, _write_parquet(table), staging_dir=paths.staging), target))
+        except OSError as exc:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            failed = parts[len(staged)].contract.name if len(staged) < len(parts) else "?"
+            raise WriteFailed(f"cannot write table {failed}: {exc.strerror or exc} ({type(exc).__name__}"
+                              f"{f' errno {exc.errno}' if exc.errno else ''}); no curated file of {source} was "
+                              f"changed", source=source) from None
+        return [commit(tmp, target) for tmp, target in staged]
+
+
 def write_part(paths: DataPaths, contract: TableContract, source: str, frame: pd.DataFrame,
                metadata: dict[str, str] | None = None,
                window: tuple[date | None, date | None] | None = None) -> Path:
-    """Atomically replace the source's file of the table with `frame` (already validated).
-
-    With a `window` (a backfill), only the rows of that window are replaced; the rest of the file is kept.
-    The table's lock is held from reading the old file to replacing it, so concurrent writers lose nothing.
-    """
-    table = to_arrow(contract, frame, metadata)
-    target = part_path(paths, contract.name, source)
-    with table_lock(paths, contract.name):
-        storage.refresh(target)  # read-modify-write must start from the shared copy
-        if window is not None and target.exists():
-            old = pq.read_table(target)
-            hashes = set(snapshot_hashes(target)) | set(json.loads(
-                (metadata or {}).get("caspian_etl.snapshot_sha256", "[]")))
-            table = merge_window(contract, old, table, *window)
-            table = table.replace_schema_metadata({**table.schema.metadata,
-                                                   b"caspian_etl.snapshot_sha256": json.dumps(sorted(hashes))})
-        return atomic_write(target, lambda tmp: pq.write_table(table, tmp, compression="zstd",
-                                                               write_statistics=True),
-                            staging_dir=paths.staging)
+    """Atomically replace the source's file of the table with `frame` (already validated); see write_parts."""
+    return write_parts(paths, source, [PartWrite(contract, frame, metadata)], window)[0]
 
 
 def footer_metadata(path: Path) -> dict[str, str]:

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from caspian_etl import __version__
-from caspian_etl.atomic import atomic_write
+from caspian_etl.atomic import atomic_write, clean_staging
 from caspian_etl.contracts import contract_files, load_contract
-from caspian_etl.curated import part_files, source_of_part, write_part
+from caspian_etl.curated import PartWrite, part_files, part_path, source_of_part, write_parts
 from caspian_etl.derived import DERIVED
 from caspian_etl.downstream import build_derived, publish
 from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
 from caspian_etl.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.settings import DataPaths
+from caspian_etl.shrink import max_shrink, shrink_allowed, shrink_refusal
 from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
 from caspian_etl.sources import Source, Window, get_source
 from caspian_etl.sources.base import FetchContext
@@ -109,10 +111,24 @@ def _quarantine(paths: DataPaths, table: str, source: str, snapshot: Snapshot, r
     return str(target)
 
 
-def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOutcome]:
-    """Parse a snapshot and write each of the source's tables; a table that fails keeps its previous file."""
+def _rows_in_file(paths: DataPaths, table: str, source: str) -> int:
+    target = part_path(paths, table, source)
+    return pq.read_metadata(target).num_rows if target.exists() else 0
+
+
+def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
+           allow_shrink: bool | None = None) -> list[TableOutcome]:
+    """Parse a snapshot, validate every table of the source, then write them all -- or none.
+
+    Validate everything first, publish after: a table that fails its contract, a write that would empty a
+    table or shrink it by more than CASPIAN_ETL_MAX_SHRINK (unless `allow_shrink`, default from
+    CASPIAN_ETL_ALLOW_SHRINK) or a write that fails (a full disk) leaves every curated file of the source as it
+    was. Quarantined rows are kept in data/quarantine either way.
+    """
     if source.curate is not None:  # a streaming source writes its own tables in batches
         return source.curate(source, snapshot, paths)
+    allow_shrink = shrink_allowed() if allow_shrink is None else allow_shrink
+    share = max_shrink()
     frames = source.parse(snapshot)
     unexpected = sorted(set(frames) - set(source.tables))
     if unexpected:
@@ -121,7 +137,7 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOu
         **source.origin_metadata(),
         "caspian_etl.snapshot_sha256": json.dumps(sorted(set(snapshot.sha256s))),
     }
-    outcomes = []
+    outcomes, writes = [], []
     for table in source.tables:
         contract = load_contract(table)
         outcome = TableOutcome(table)
@@ -136,13 +152,36 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOu
             if result.n_valid == 0 and result.n_quarantined:
                 raise ContractError(f"table {table}: every one of {result.n_quarantined} rows failed validation "
                                     f"(see {outcome.quarantine_path}); the previous file is kept", source=source.name)
-            outcome.path = str(write_part(paths, contract, source.name, result.valid, metadata,
-                                          window=snapshot.window))
+            if snapshot.window is None:  # a backfill replaces one window's rows; the rest of the file stays
+                refusal = shrink_refusal(table, _rows_in_file(paths, table, source.name), result.n_valid,
+                                         share=share, allowed=allow_shrink)
+                if refusal:
+                    raise ContractError(refusal, source=source.name)
+            writes.append(PartWrite(contract, result.valid, metadata))
             outcome.rows_written = result.n_valid
         except CaspianError as exc:
             outcome.error = str(exc)
             log.error("%s", exc)
+        except OSError as exc:  # the quarantine file could not be written (a full disk)
+            outcome.error = f"{source.name}: cannot write the quarantine of {table}: {exc.strerror or exc}"
+            log.error("%s", outcome.error)
         outcomes.append(outcome)
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        for o in outcomes:
+            o.rows_written = 0
+        failed[0].error += f" (so no table of {source.name} was written: its curated files are as they were)"
+        return outcomes
+    try:
+        written = write_parts(paths, source.name, writes, window=snapshot.window)
+    except CaspianError as exc:
+        log.error("%s", exc)
+        for o in outcomes:
+            o.rows_written = 0
+        outcomes[0].error = str(exc)
+        return outcomes
+    for outcome, path in zip(outcomes, written, strict=True):
+        outcome.path = str(path)
     return outcomes
 
 
@@ -160,6 +199,8 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
     started = iso_utc(utc_now())
     result = SourceResult(source=name, status="failed", started_at=started)
     try:
+        # what a crashed or killed run left half-written (never a live writer's files; see clean_staging)
+        clean_staging(paths.staging)
         source = get_source(name)
         if window is not None and (window.start or window.end) and source.supports_window:
             result.window = {"start": window.start and window.start.isoformat(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -42,6 +43,54 @@ def _describe(failure: pd.Series, contract: TableContract) -> str:
     return f"{column}: {check} failed for value {value!r}"
 
 
+_NAN_TEXT = ("nan", "+nan", "-nan")
+
+
+def _non_finite(column: pd.Series) -> pd.Series:
+    """Rows whose value is a number that is not finite: inf, 1e999 (overflows to inf), or NaN written out.
+
+    A missing value is null, never NaN text: "nan" in a source means something went wrong upstream."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        return pd.Series(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+    numeric = pd.to_numeric(column, errors="coerce")
+    is_inf = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+    is_text = column.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    nan_text = is_text & column.where(is_text, "").astype("str").str.strip().str.lower().isin(_NAN_TEXT)
+    is_float = column.map(lambda v: isinstance(v, float), na_action="ignore").fillna(False).astype(bool)
+    return is_inf | nan_text | (is_float & is_inf)
+
+
+def _out_of_range(column: pd.Series) -> pd.Series:
+    """Rows whose date lies outside what the contract's datetime64[ns] columns can hold (1677..2262): a
+    period typo such as 3024 or 1650 is one bad row, not a failed table."""
+    try:
+        converted = pd.to_datetime(column, errors="coerce") if column.dtype == object else column
+        naive = converted.dt.tz_localize(None) if getattr(converted.dt, "tz", None) is not None else converted
+        return ((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max)).fillna(False).astype(bool)
+    except (AttributeError, TypeError, ValueError):  # mixed types: left to the contract's own coercion check
+        return pd.Series(False, index=column.index)
+
+
+def _value_problems(contract: TableContract, frame: pd.DataFrame) -> dict[int, list[str]]:
+    """Per-row reasons that Pandera cannot give one row at a time: non-finite numbers in float columns, and
+    dates outside the representable range (a failed datetime coercion fails the whole column in Pandera)."""
+    reasons: dict[int, list[str]] = {}
+    for spec in contract.columns:
+        if spec.name not in frame.columns:
+            continue
+        column = frame[spec.name]
+        if spec.type == "float64":
+            bad, why = _non_finite(column), "not a finite number"
+        elif spec.type in ("date", "timestamp"):
+            bad, why = _out_of_range(column), "outside the representable date range 1677-09-22..2262-04-11"
+        else:
+            continue
+        for index in column.index[bad.to_numpy(dtype=bool)]:
+            value = str(column[index])[:40]
+            reasons.setdefault(int(index), []).append(f"{spec.name}: value {value!r} is {why}")
+    return reasons
+
+
 def validate_table(contract: TableContract, frame: pd.DataFrame, *, source: str | None = None) -> ValidationResult:
     """Lazily validate `frame`; return the valid rows (coerced) and the failing rows with their reasons.
 
@@ -61,9 +110,10 @@ def validate_table(contract: TableContract, frame: pd.DataFrame, *, source: str 
             f"table {contract.name}: parsed columns do not match schemas/{contract.name}.yaml "
             f"(missing {missing}, unexpected {extra})", source=source)
     frame = frame.reset_index(drop=True)
+    n_in = len(frame) + len(flagged)
     schema = contract.pandera_schema()
-    reasons: dict[int, list[str]] = {}
-    remaining = frame
+    reasons: dict[int, list[str]] = _value_problems(contract, frame)
+    remaining = frame.drop(index=sorted(reasons))
     for _ in range(_MAX_PASSES):
         try:
             valid = schema.validate(remaining, lazy=True)
@@ -87,5 +137,9 @@ def validate_table(contract: TableContract, frame: pd.DataFrame, *, source: str 
     quarantined[REASON_COLUMN] = ["; ".join(dict.fromkeys(reasons[i])) for i in bad_index]
     if len(flagged):
         quarantined = pd.concat([flagged, quarantined], ignore_index=True)
-    return ValidationResult(valid=valid[contract.column_names].reset_index(drop=True),
-                            quarantined=quarantined.reset_index(drop=True))
+    result = ValidationResult(valid=valid[contract.column_names].reset_index(drop=True),
+                              quarantined=quarantined.reset_index(drop=True))
+    if result.n_valid + result.n_quarantined != n_in:  # every row in is written or quarantined, never lost
+        raise ContractError(f"table {contract.name}: {n_in} rows in but {result.n_valid} valid + "
+                            f"{result.n_quarantined} quarantined", source=source)
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from caspian_etl.commands.common import (
     EXIT_OK,
@@ -17,6 +18,7 @@ from caspian_etl.commands.common import (
 from caspian_etl.errors import CaspianError
 from caspian_etl.pipeline import RunSummary, SourceResult, run_pipeline
 from caspian_etl.settings import DataPaths, resolve_data_dir
+from caspian_etl.shrink import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "run"
@@ -42,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                           "(the last snapshot of that day) or an exact id such as 20261123T040721Z")
     run.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD", help="first day of the period to fetch")
     run.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD", help="last day of the period to fetch")
+    run.add_argument("--allow-shrink", action="store_true",
+                     help="let a source replace a curated file with far fewer rows (by default a run that would "
+                          f"empty a table, or drop more than {MAX_SHRINK_ENV} (default 0.5) of its rows, is refused "
+                          "and the file kept)")
     run.add_argument("--without-prefect", action="store_true",
                      help="run the plain functions directly, without Prefect flows (no server needed, no UI)")
     add_data_dir(run)
@@ -66,6 +72,8 @@ def execute(args: argparse.Namespace) -> int:
     if args.start and args.end and args.start > args.end:
         console.print(f"--start {args.start} is after --end {args.end}")
         return EXIT_USAGE
+    if args.allow_shrink:  # through the environment, so the Prefect tasks of this process see it as well
+        os.environ[ALLOW_SHRINK_ENV] = "1"
     if args.without_prefect:
         summary = run_pipeline(names, paths, offline=args.offline, snapshot=args.snapshot,
                                window=Window(args.start, args.end))

@@ -20,7 +20,7 @@ from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
 from caspian_etl.resources import default_claims_registry
 from caspian_etl.snapshots import Snapshot, utc_now
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.validation import REASON_COLUMN, validate_table
 
 NAME = "claims"
 FILE_NAME = "claims.csv"
@@ -48,12 +48,13 @@ def parse_registry(data: bytes, sha256: str, *, origin: str = FILE_NAME) -> pd.D
     except UnicodeDecodeError as exc:
         raise ParseError(f"{origin} is not UTF-8 (byte {exc.start})", source=NAME) from None
     try:
-        return _parse_rows(csv.DictReader(io.StringIO(text, newline="")), sha256, origin)
+        lines = io.StringIO(text, newline="").readlines()
+        return _parse_rows(csv.DictReader(lines), lines, sha256, origin)
     except csv.Error as exc:
         raise ParseError(f"{origin} is not a readable CSV ({exc})", source=NAME) from None
 
 
-def _parse_rows(reader: csv.DictReader, sha256: str, origin: str) -> pd.DataFrame:
+def _parse_rows(reader: csv.DictReader, lines: list[str], sha256: str, origin: str) -> pd.DataFrame:
     header = reader.fieldnames or []
     missing = [c for c in REGISTRY_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REGISTRY_COLUMNS]
@@ -61,7 +62,17 @@ def _parse_rows(reader: csv.DictReader, sha256: str, origin: str) -> pd.DataFram
         raise ParseError(f"{origin}: header must be {','.join(REGISTRY_COLUMNS)} "
                          f"(missing {missing}, unknown {unknown})", source=NAME)
     rows = []
-    for line_no, record in enumerate(reader, start=2):
+    last_line = reader.line_num  # physical lines read so far (the header)
+    for record in reader:
+        line_no, last_line = last_line + 1, reader.line_num
+        while line_no < last_line and not lines[line_no - 1].strip():
+            line_no += 1  # blank lines before the record
+        if last_line > line_no:
+            # one row = one figure = one line: a cell spanning lines is a quote left open, which would
+            # silently swallow the rows after it
+            raise ParseError(f"{origin} line {line_no}: a quoted cell is not closed on its line (the record runs "
+                             f"to line {last_line}, swallowing {last_line - line_no} line(s)); close the quote",
+                             source=NAME)
         if None in record:  # more cells than header columns
             extra = record.pop(None)
             row_reason = f"line {line_no}: {len(extra)} cell(s) beyond the header"
@@ -88,7 +99,10 @@ def _parse_rows(reader: csv.DictReader, sha256: str, origin: str) -> pd.DataFram
 def parse(snapshot: Snapshot) -> ParseResult:
     entry = snapshot.entry(FILE_NAME)
     claims = parse_registry(snapshot.read(FILE_NAME), entry.sha256)
-    derived = claims_to_tables(claims[claims[REASON_COLUMN].isna()])
+    # Only the claims that pass the claims contract feed the indicator tables: a duplicate claim_id, a bad
+    # claim_id or any failed check quarantines the row in `claims` and keeps its value out of everything else.
+    checked = validate_table(load_contract("claims"), claims, source=NAME)
+    derived = claims_to_tables(checked.valid)
     return {"claims": claims, **derived}
 
 
