@@ -67,7 +67,7 @@ def test_pages_with_offset_until_total_and_parses_string_values(api, paths, monk
     assert energy.loc[("EIA.INTL.57.1", "KAZ", "2022"), "value"] == 1805.3
     assert energy.loc[("EIA.INTL.57.1", "KAZ", "2024-01"), "frequency"] == "M"
     missing = energy.loc[("EIA.INTL.57.1", "AZE", "2022")]
-    assert missing["value"] != missing["value"] and "'--': not available" in missing["note"]  # NaN, not 0
+    assert missing["value"] != missing["value"] and "'--': not applicable" in missing["note"]  # NaN, not 0
     exports = energy.loc[("EIA.INTL.57.4", "KAZ", "2023")]
     assert exports["partner"] == "WLD" and exports["unit"] == "kb/d" and exports["basis"] == "official"
 
@@ -149,3 +149,39 @@ def test_real_recorded_answer() -> None:
     assert (row["indicator"], row["country"], row["period"], row["frequency"], row["value"], row["unit"]) == (
         "EIA.INTL.57.1", "AGO", "1973-01", "M", 162.0, "kb/d")
     assert row["quarantine_reason"] is None
+
+
+def _flagged(country: str, period: str, value: str, flag_id: str | None, flag: str | None) -> dict:
+    return dict(record(country, period, value), dataFlagId=flag_id, dataFlagDescription=flag)
+
+
+def test_eia_stand_ins_are_kept_as_no_value_rows_with_their_flag(api, paths) -> None:
+    # synthetic rows; 'ie' with dataFlagId 4 and its description as in the real answers (FIELD-NOTES)
+    stand_ins = [_flagged("KAZ", "2019", "ie", "4", "Data are included elsewhere for this time period"),
+                 record("KAZ", "2018", "NA"), record("KAZ", "2017", "--"), record("KAZ", "2016", "w"),
+                 record("KAZ", "2015", "(s)"), record("KAZ", "2014", "NM"), record("KAZ", "2013", "W")]
+    non_finite = [record("AZE", "2019", "inf"), record("AZE", "2018", "1e999"), record("AZE", "2017", "NaN")]
+    queue(api, answer(11, [record("KAZ", "2023", "1850"), *stand_ins, *non_finite]), answer(0, []))
+    result = run_source("eia", paths)
+    assert result.status == "ok", result.reason
+    assert result.tables[0].rows_written == 8 and result.tables[0].rows_quarantined == 3
+    energy = read_table(paths, "energy_indicators").set_index("period")
+    ie = energy.loc["2019"]
+    assert ie["value"] != ie["value"]  # no value (NaN), never 0
+    assert "'ie': included elsewhere (dataFlagId 4)" in ie["note"] and "included elsewhere for this" in ie["note"]
+    assert "withheld" in energy.loc["2016", "note"] and "not meaningful" in energy.loc["2014", "note"]
+    quarantined = open(result.tables[0].quarantine_path).read()
+    for text in ("'inf' is not a finite number", "'1e999' is not a finite number", "'NaN' is not a finite number"):
+        assert text in quarantined
+
+
+def test_real_ie_rows_are_no_value_rows() -> None:
+    data = (samples_dir("eia") / "crackspread" / "intl_cons_excerpt.json").read_bytes()
+    _, rows = eia.read_answer(data, name="real")
+
+    class Entry:
+        name, url, sha256 = "real.json", "https://api.eia.gov/v2/international/data/", "0" * 64
+
+    ie = [eia._row(r, Entry) for r in rows if r["value"] == "ie"]  # type: ignore[arg-type]
+    assert len(ie) == 2
+    assert all(r["quarantine_reason"] is None and r["value"] is None and "dataFlagId 4" in r["note"] for r in ie)

@@ -135,3 +135,41 @@ def test_real_sdmx21_sample_of_another_dataflow_reads() -> None:
     data = (samples_dir("imf") / "sdmx-test-data_IMF_RES_WEO-data.xml").read_bytes()
     (only,) = imf_imts.read_series(data, name="weo.xml")
     assert only[0]["INDICATOR"] == "NGDP_R" and only[1] == [{"TIME_PERIOD": "2018", "OBS_VALUE": "94669000000"}]
+
+
+def flat_message(*obs: dict[str, str], layout: str = "AllDimensions") -> bytes:
+    # SYNTHETIC flat SDMX-ML (dimensionAtObservation=AllDimensions): no <Series>, every key on each <Obs>
+    points = "".join("<Obs " + " ".join(f'{k}="{v}"' for k, v in o.items()) + "/>" for o in obs)
+    return ('<?xml version="1.0" encoding="UTF-8"?><message:StructureSpecificData '
+            'xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message">'
+            f'<message:Header><message:ID>SYNTHETIC</message:ID><message:Structure structureID="X" '
+            f'dimensionAtObservation="{layout}"/></message:Header>'
+            f'<message:DataSet>{points}</message:DataSet></message:StructureSpecificData>').encode()
+
+
+def _parsed(paths, body: bytes):
+    with SnapshotStore(paths, "imf_imts").writer() as w:
+        w.add("x.xml", body, url="http://127.0.0.1/x", status=200, requested_at=utc_now())
+    return imf_imts.parse(w.result)["trade_flows"]
+
+
+def test_a_flat_answer_is_parsed_not_zero_rows(paths) -> None:
+    keys = {"COUNTRY": "KAZ", "INDICATOR": "XG_FOB_USD", "COUNTERPART_COUNTRY": "AZE", "FREQUENCY": "A"}
+    body = flat_message({**keys, "TIME_PERIOD": "2022", "OBS_VALUE": "10"},
+                        {**keys, "TIME_PERIOD": "2023", "OBS_VALUE": "12"})
+    result = validate_table(load_contract("trade_flows"), _parsed(paths, body))
+    assert result.n_valid == 2 and result.n_quarantined == 0
+    assert sorted(result.valid["value_usd"]) == [10.0, 12.0] and set(result.valid["flow"]) == {"X"}
+
+
+def test_an_answer_of_another_structure_is_an_error(paths) -> None:
+    with pytest.raises(ParseError, match="not the IMTS structure requested"):
+        _parsed(paths, flat_message({"FREQ": "M", "CURRENCY": "CHF", "TIME_PERIOD": "2010-08", "OBS_VALUE": "1.3"}))
+    with pytest.raises(ParseError, match="organised by 'CURRENCY'"):
+        _parsed(paths, flat_message({"COUNTRY": "KAZ"}, layout="CURRENCY"))
+
+
+def test_real_flat_sample_of_another_structure_is_an_error(paths) -> None:
+    data = (samples_dir("imf") / "sdmx-test-data" / "ECB_EXR_ng-flat-ss.xml").read_bytes()
+    with pytest.raises(ParseError, match=r"has no \['COUNTRY', 'INDICATOR'\]"):
+        _parsed(paths, data)

@@ -22,6 +22,15 @@ PERIOD = ["frequency", "period_start", "period_end"]
 CLAIMS_SOURCE = "claims"
 
 
+def _merge(left: pd.DataFrame, right: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
+    """DataFrame.merge that also works on empty inputs: an empty Arrow-backed string column has no chunks,
+    and pandas cannot join on several such keys ("cannot construct ChunkedArray from empty vector"). Empty
+    frames are given plain object columns; empty inputs then give an empty table, not an error."""
+    def safe(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(object) if frame.empty else frame
+    return safe(left).merge(safe(right), **kwargs)  # type: ignore[arg-type]
+
+
 def _annual_flows(trade: pd.DataFrame) -> pd.DataFrame:
     """Annual X and M rows between two countries, one per source/reporter/partner/flow/year/commodity."""
     hs_family = trade["classification"].astype("str").str.fullmatch(r"TOTAL|HS|H[0-9]")
@@ -94,14 +103,14 @@ def _claims_only_rows(mirror: pd.DataFrame, claimed: pd.DataFrame, targets: pd.D
                 rows.append({"source": CLAIMS_SOURCE, "exporter": exporter, "importer": importer, "period": year,
                              "commodity_code": "TOTAL"})
     frame = pd.DataFrame(rows, columns=["source", "exporter", "importer", "period", "commodity_code"])
-    return frame.merge(periods, on="period", how="left")
+    return _merge(frame, periods, on="period", how="left")
 
 
 def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     flows = _annual_flows(trade)
     exports = _side(flows, "X", "exports_usd")
     imports = _side(flows, "M", "imports_usd")
-    mirror = exports.merge(imports, on=KEY, how="outer", suffixes=("", "_m"))
+    mirror = _merge(exports, imports, on=KEY, how="outer", suffixes=("", "_m"))
     for column in PERIOD + ["commodity_desc"]:
         mirror[column] = mirror[column].where(mirror[column].notna(), mirror[f"{column}_m"])
     mirror = mirror[KEY + PERIOD + ["commodity_desc", "exports_usd", "imports_usd"]]
@@ -117,14 +126,14 @@ def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     turnover = _turnover(flows)
     for side, reporter, partner in (("exporter", "exporter", "importer"), ("importer", "importer", "exporter")):
         t = turnover.rename(columns={"reporter": reporter, "partner": partner, "turnover": f"{side}_turnover_usd"})
-        mirror = mirror.merge(t, on=KEY, how="left")
+        mirror = _merge(mirror, t, on=KEY, how="left")
 
     total = mirror["commodity_code"] == "TOTAL"
     notes = pd.Series([None] * len(mirror), index=mirror.index, dtype="object")
     for side, reporter, partner in (("exporter", "exporter", "importer"), ("importer", "importer", "exporter")):
         c = claimed.rename(columns={"reporter": reporter, "partner": partner, "value": f"claimed_{side}",
                                     "note": f"note_{side}"})
-        mirror = mirror.merge(c, on=[reporter, partner, "period"], how="left")
+        mirror = _merge(mirror, c, on=[reporter, partner, "period"], how="left")
         mirror[f"claimed_turnover_{side}_side_usd"] = mirror[f"claimed_{side}"].where(total)
         side_note = mirror[f"note_{side}"].where(total)
         notes = notes.combine(side_note, lambda a, b: "; ".join(x for x in (a, b) if isinstance(x, str)) or None)

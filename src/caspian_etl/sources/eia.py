@@ -6,7 +6,8 @@ GET {base}/international/data/?api_key=KEY&frequency=annual|monthly&data[0]=valu
 answers {"response": {"total": "123", "data": [...], "warnings": [...]}, "request": {...}}. The API returns at most
 5,000 rows per call: pages are walked with `offset` until `total` (a string) is reached, and an "incomplete
 return" warning (or any warning) is an error, never a silent truncation. Values arrive as strings; EIA's
-markers for no value ('--', 'NA', '(s)', 'W', empty) become an empty value with a note.
+markers for no value ('--', 'NA', '(s)', 'W', 'ie', 'NM', ..., empty, or any text carrying a dataFlagId) become
+an empty value with the marker and EIA's flag as the note.
 
 The key (EIA_API_KEY) is a query parameter: the HTTP layer redacts it from URLs and messages, and the API echoes
 it in the body (request.params.api_key), so the stored body has it replaced by REDACTED -- the one deliberate
@@ -18,6 +19,7 @@ activityId 4 = exports (from EIA's facet list; not verified offline). Unit TBPD 
 
 from __future__ import annotations
 
+import math
 import os
 
 import pandas as pd
@@ -41,8 +43,14 @@ UNITS = {"TBPD": "kb/d"}
 PAGE_LENGTH = 5000  # the API's maximum rows per JSON answer
 MAX_PAGES = 200
 FIRST = {"annual": "1990", "monthly": "2010-01"}
-NO_VALUE = {"--": "not available", "NA": "not available", "(s)": "less than 0.5 of the unit", "W": "withheld",
-            "w": "withheld", "": "empty"}
+# EIA's stand-ins for a value (its international data and Monthly Energy Review notes); compared case-blind.
+# A stand-in is a row without a value that keeps EIA's flag as its note, never a quarantined "not a number".
+NO_VALUE = {"--": "not applicable", "-": "not applicable", "NA": "not available", "(s)": "less than 0.5 of the unit",
+            "W": "withheld to avoid disclosure of individual company data", "(D)": "withheld to avoid disclosure",
+            "ie": "included elsewhere", "NM": "not meaningful", "(*)": "less than 0.05 of the unit",
+            "*": "less than 0.5 of the unit", "Q": "withheld: relative standard error of 50% or more",
+            "": "empty"}
+_NO_VALUE = {k.casefold(): v for k, v in NO_VALUE.items()}
 
 
 def countries() -> tuple[str, ...]:
@@ -134,15 +142,20 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     reasons, notes = [], []
     value = None
     text = "" if raw_value is None else str(raw_value).strip()
-    if text in NO_VALUE:
-        notes.append(f"EIA value {text!r}: {NO_VALUE[text]}")
-    else:
-        try:
-            value = float(text)
-        except ValueError:
+    flag_id, flag = record.get("dataFlagId"), record.get("dataFlagDescription")
+    try:
+        value = float(text) if text.casefold() not in _NO_VALUE else None
+    except ValueError:
+        value = None
+        if flag_id is None and not flag:  # no marker EIA documents, and no flag explaining it: a bad value
             reasons.append(f"value {raw_value!r} is not a number")
-    if record.get("dataFlagDescription"):
-        notes.append(f"EIA flag: {record['dataFlagDescription']}")
+    if value is not None and not math.isfinite(value):  # 'inf', '1e999', 'NaN' are no measurement
+        reasons.append(f"value {raw_value!r} is not a finite number")
+    if value is None and not reasons:  # a stand-in: no value, EIA's marker and flag kept as the note
+        meaning = _NO_VALUE.get(text.casefold(), "no value")
+        notes.append(f"EIA value {text!r}: {meaning}" + (f" (dataFlagId {flag_id})" if flag_id is not None else ""))
+    if flag:
+        notes.append(f"EIA flag: {flag}")
     row = {
         "indicator": f"EIA.INTL.{product}.{activity}",
         "indicator_name": f"{record.get('productName', '?')}: {str(record.get('activityName', '?')).lower()} (EIA)",

@@ -82,7 +82,10 @@ def _local(tag: str) -> str:
 
 
 def read_series(data: bytes, *, name: str, url: str | None = None) -> list[tuple[dict[str, str], list[dict[str, str]]]]:
-    """SDMX-ML StructureSpecificData -> [(series attributes, [observation attributes])]."""
+    """SDMX-ML StructureSpecificData -> [(series attributes, [observation attributes])].
+
+    Both layouts are read: observations grouped in <Series> (dimensionAtObservation=TIME_PERIOD, as requested)
+    and flat <Obs> carrying every key (AllDimensions), each then its own one-observation series."""
     try:
         root = ET.fromstring(data)
     except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an unknown declared encoding
@@ -93,8 +96,42 @@ def read_series(data: bytes, *, name: str, url: str | None = None) -> list[tuple
         raise SourceAPIError(f"IMF SDMX error in {name}: {text or 'no message'}", source=NAME, url=url)
     if not _local(root.tag).endswith("Data"):
         raise ParseError(f"{name}: expected an SDMX data message, got <{_local(root.tag)}>", source=NAME, url=url)
-    return [(dict(series.attrib), [dict(o.attrib) for o in series if _local(o.tag) == "Obs"])
-            for series in root.iter() if _local(series.tag) == "Series"]
+    layout = next((e.get("dimensionAtObservation") for e in root.iter() if _local(e.tag) == "Structure"
+                   and e.get("dimensionAtObservation")), None)
+    if layout not in (None, "TIME_PERIOD", "AllDimensions"):
+        raise ParseError(f"{name}: the answer is organised by {layout!r}, not by TIME_PERIOD as requested "
+                         f"(dimensionAtObservation)", source=NAME, url=url)
+    found: list[tuple[dict[str, str], list[dict[str, str]]]] = []
+    datasets = [e for e in root.iter() if _local(e.tag) == "DataSet"]
+    if not datasets:
+        raise ParseError(f"{name}: an SDMX data message without a DataSet", source=NAME, url=url)
+    for dataset in datasets:
+        children = [c for c in dataset if _local(c.tag) not in ("Annotations", "Group", "Attributes")]
+        for child in children:
+            if _local(child.tag) == "Series":
+                found.append((dict(child.attrib), [dict(o.attrib) for o in child if _local(o.tag) == "Obs"]))
+            elif _local(child.tag) == "Obs":  # flat (AllDimensions): every key is on the observation itself
+                found.append((dict(child.attrib), [dict(child.attrib)]))
+            else:
+                raise ParseError(f"{name}: unexpected <{_local(child.tag)}> in a DataSet (expected <Series> or "
+                                 f"<Obs>)", source=NAME, url=url)
+    return found
+
+
+REQUESTED_DIMENSIONS = ("COUNTRY", "INDICATOR", "TIME_PERIOD")
+
+
+def check_structure(found: list[tuple[dict[str, str], list[dict[str, str]]]], *, name: str,
+                    url: str | None = None) -> None:
+    """Every observation must carry the dimensions this source asked for (series and observation keys
+    together); an answer of another structure is an error, never rows of nothing."""
+    for series, observations in found:
+        for obs in observations:
+            missing = [d for d in REQUESTED_DIMENSIONS if d not in series and d not in obs]
+            if missing:
+                keys = sorted({*series, *obs})
+                raise ParseError(f"{name}: not the IMTS structure requested: an observation has no {missing} "
+                                 f"(its keys: {keys})", source=NAME, url=url)
 
 
 def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> dict:
@@ -137,7 +174,9 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
 def parse(snapshot: Snapshot) -> ParseResult:
     rows = []
     for entry in snapshot.entries:
-        for series, observations in read_series(snapshot.read(entry.name), name=entry.name, url=entry.url):
+        found = read_series(snapshot.read(entry.name), name=entry.name, url=entry.url)
+        check_structure(found, name=entry.name, url=entry.url)
+        for series, observations in found:
             rows.extend(_row(series, obs, entry) for obs in observations)
     return {TABLE: pd.DataFrame(rows)}
 
