@@ -54,9 +54,9 @@ def _non_finite(column: pd.Series) -> pd.Series:
         return pd.Series(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
     numeric = pd.to_numeric(column, errors="coerce")
     is_inf = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
-    is_text = column.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    is_text = column.map(lambda v: isinstance(v, str)).astype(bool)
     nan_text = is_text & column.where(is_text, "").astype("str").str.strip().str.lower().isin(_NAN_TEXT)
-    is_float = column.map(lambda v: isinstance(v, float), na_action="ignore").fillna(False).astype(bool)
+    is_float = column.map(lambda v: isinstance(v, float)).astype(bool)
     return is_inf | nan_text | (is_float & is_inf)
 
 

@@ -11,6 +11,7 @@ import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
@@ -292,5 +293,12 @@ def differing_checks(data: ReportData) -> Chart:
 CHARTS = (trade_turnover, middle_corridor, btc, oil_production, differing_checks)
 
 
+# Report text comes from the data (publishers, notes, claim ids): a '$' in it must print as '$', never start
+# matplotlib's mathtext (a publisher named "$x^$" would otherwise fail the whole report). The page escapes the
+# same text for HTML.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
 def draw_all(data: ReportData) -> list[Chart]:
-    return [chart(data) for chart in CHARTS]
+    with rc_context(PLAIN_TEXT):
+        return [chart(data) for chart in CHARTS]
