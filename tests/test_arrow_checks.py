@@ -72,3 +72,20 @@ def test_a_check_without_a_vectorised_form_is_an_error() -> None:
 def test_join_reasons_keeps_every_row() -> None:
     joined = join_reasons([pa.array(["a", None, None]), pa.array([None, "b", None]), pa.array(["c", "d", None])], 3)
     assert joined.to_pylist() == ["a; c", "b; d", None]
+
+
+def test_non_finite_floats_fail_in_arrow() -> None:
+    from caspian_etl.curated import to_arrow
+
+    contract = load_contract("trade_flows")
+    codes = ["0101", "0102", "0103", "0104"]
+    frame = pd.DataFrame([good(commodity_code=c) for c in codes]).astype({"period_start": "datetime64[ns]",
+                                                                         "period_end": "datetime64[ns]"})
+    batch = to_arrow(contract, frame)
+    # NaN kept as NaN (not null), as a CSV reader gives it for the text "nan"
+    values = pa.array([10.0, float("inf"), float("nan"), None], type=pa.float64(), from_pandas=False)
+    batch = batch.set_column(batch.schema.get_field_index("value_usd"), batch.schema.field("value_usd"), values)
+    reasons = failure_reasons(contract, batch).to_pylist()
+    assert reasons[0] is None and reasons[3] is None  # a null is a missing value, not a non-finite one
+    assert reasons[1] == "value_usd: not a finite number for value 'inf'"
+    assert reasons[2].startswith("value_usd: not a finite number for value 'nan'")

@@ -75,3 +75,33 @@ def test_missing_column_fails_the_whole_table_naming_it() -> None:
     frame = pd.DataFrame([row()]).drop(columns=["unit"])
     with pytest.raises(ContractError, match=r"missing \['unit'\]"):
         validate_table(CONTRACT, frame, source="test")
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e999", "-1E999", "nan", " NaN ", "Infinity", float("inf")])
+def test_non_finite_numbers_are_quarantined_with_the_reason(value) -> None:
+    result = validate_table(CONTRACT, pd.DataFrame([row(value=value), row(value="2.5", claim_id="c2")]))
+    assert result.n_valid == 1 and result.n_quarantined == 1
+    assert "is not a finite number" in result.quarantined.loc[0, REASON_COLUMN]
+
+
+def test_a_missing_value_is_not_a_non_finite_one() -> None:
+    result = validate_table(CONTRACT, pd.DataFrame([row(value=None)]))
+    assert result.n_valid == 1
+
+
+@pytest.mark.parametrize("start, end", [("3024-01-01", "3024-12-31"), ("1650-01-01", "1650-12-31")])
+def test_a_date_outside_the_representable_range_is_one_quarantined_row(start, end) -> None:
+    import datetime as dt
+
+    frame = pd.DataFrame([row(period_start=dt.date.fromisoformat(start), period_end=dt.date.fromisoformat(end)),
+                          row(claim_id="c2")])
+    result = validate_table(CONTRACT, frame)
+    assert result.n_valid == 1 and result.n_quarantined == 1
+    assert "outside the representable date range" in result.quarantined.loc[0, REASON_COLUMN]
+
+
+def test_the_pandera_schema_itself_rejects_infinity() -> None:
+    import pandera.pandas as pa
+
+    with pytest.raises(pa.errors.SchemaError, match="finite"):
+        CONTRACT.pandera_schema().validate(pd.DataFrame([row(value=float("inf"))]))
