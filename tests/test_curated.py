@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from caspian_etl.contracts import load_contract
+from caspian_etl import curated
 from caspian_etl.curated import footer_metadata, part_path, snapshot_hashes, write_part
 from caspian_etl.validation import validate_table
 
@@ -75,7 +76,7 @@ def test_crash_mid_write_keeps_the_previous_table(paths, monkeypatch) -> None:
         raise OSError("disk full (injected)")
 
     monkeypatch.setattr(pq, "write_table", half_write)
-    with pytest.raises(OSError, match="injected"):
+    with pytest.raises(curated.WriteFailed, match="disk full \\(injected\\)"):
         write_part(paths, CONTRACT, "test", frame(value=2.0), META)
     assert path.read_bytes() == before
     assert list(path.parent.iterdir()) == [path]  # no temp file left in the table folder

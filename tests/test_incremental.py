@@ -27,8 +27,14 @@ class Counter:
 def counted(monkeypatch):
     parse = Counter(REGISTRY["claims"].parse)
     monkeypatch.setitem(REGISTRY, "claims", replace(REGISTRY["claims"], parse=parse))
-    write = Counter(pipeline.write_part)
-    monkeypatch.setattr(pipeline, "write_part", write)  # sources' tables
+    write = Counter(downstream.write_part)
+    publish_all = pipeline.write_parts
+
+    def counted_parts(paths, source, parts, *args, **kwargs):  # a source's tables, written together
+        write.calls += len(parts)
+        return publish_all(paths, source, parts, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_parts", counted_parts)  # sources' tables
     monkeypatch.setattr(downstream, "write_part", write)  # derived tables
     derived = Counter(None)  # counts builds of every registered derived table
 
