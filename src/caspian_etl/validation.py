@@ -53,11 +53,11 @@ def _non_finite(column: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(column.dtype):
         return pd.Series(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
     numeric = pd.to_numeric(column, errors="coerce")
-    is_inf = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
-    is_text = column.map(lambda v: isinstance(v, str)).astype(bool)
-    nan_text = is_text & column.where(is_text, "").astype("str").str.strip().str.lower().isin(_NAN_TEXT)
-    is_float = column.map(lambda v: isinstance(v, float)).astype(bool)
-    return is_inf | nan_text | (is_float & is_inf)
+    bad = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+    unread = column[numeric.isna() & column.notna()]  # few rows: text that is not a number, or 'nan'
+    nan_text = unread.map(lambda v: isinstance(v, str) and v.strip().lower() in _NAN_TEXT).astype(bool)
+    bad[nan_text[nan_text].index] = True
+    return bad
 
 
 def _out_of_range(column: pd.Series) -> pd.Series:

@@ -201,3 +201,15 @@ def test_a_registry_with_no_trade_figure_builds_every_derived_table(registry, pa
     derived = result_of(summary, "derived")
     assert derived.status == "ok", derived.reason
     assert {t.table for t in derived.tables if t.error is None} == {"trade_mirror", "claim_checks", "targets"}
+
+
+def test_run_allow_shrink_flag_lets_an_intended_cut_through(registry, paths, monkeypatch, capsys) -> None:
+    from caspian_etl.cli import main
+
+    monkeypatch.setenv("CASPIAN_ETL_ALLOW_SHRINK", "")  # restored after the test (the flag sets it in-process)
+    (paths.raw / "claims" / "claims.csv").write_text(LINES[0], encoding="utf-8")
+    args = ["run", "--without-prefect", "--source", "claims", "--data-dir", str(paths.root)]
+    assert main(args) == 1
+    assert "refusing to replace" in capsys.readouterr().out
+    assert main([*args, "--allow-shrink"]) == 0
+    assert pq.read_metadata(paths.curated / "claims" / "claims.parquet").num_rows == 0
