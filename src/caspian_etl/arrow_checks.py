@@ -1,11 +1,11 @@
 """A table contract's checks, applied to Arrow batches with vectorised compute (for streaming ingest).
 
 The same YAML contract that builds the Pandera schema (caspian_etl.contracts) is read here: per column
-nullability, finiteness of floats, str_matches, isin, in_catalog, ge/le/gt/lt; the named row checks; the Arrow types. Pandera on
-pandas costs seconds per million rows on the slow checks; these run on the batch as it streams, so a bulk
-file is validated row by row without becoming one DataFrame. Natural-key uniqueness spans batches and is
-left to the caller (see caspian_etl.comtrade_bulk). A contract naming a check this module does not know is an
-error, never a check silently skipped.
+nullability, finiteness of floats, str_matches, isin, in_catalog, ge/le/gt/lt; the named row checks; the Arrow
+types. Pandera on pandas costs seconds per million rows on the slow checks; these run on the batch as it
+streams, so a bulk file is validated row by row without becoming one DataFrame. Natural-key uniqueness spans
+batches and is left to the caller (see caspian_etl.comtrade_bulk). A contract naming a check this module
+does not know is an error, never a check silently skipped.
 """
 
 from __future__ import annotations
