@@ -116,6 +116,44 @@ def _rows_in_file(paths: DataPaths, table: str, source: str) -> int:
     return pq.read_metadata(target).num_rows if target.exists() else 0
 
 
+@dataclass
+class _Checked:
+    outcome: TableOutcome
+    write: PartWrite | None = None
+
+
+def _check_table(source: Source, snapshot: Snapshot, paths: DataPaths, table: str, frame: pd.DataFrame | None,
+                 metadata: dict[str, str], *, share: float, allow_shrink: bool) -> _Checked:
+    """Validate one table of a source and quarantine its failing rows; decide whether it may be written."""
+    contract = load_contract(table)
+    checked = _Checked(TableOutcome(table))
+    outcome = checked.outcome
+    if frame is None or (frame.empty and len(frame.columns) == 0):
+        frame = contract.empty_frame()
+    try:
+        result = validate_table(contract, frame, source=source.name)
+        if result.n_quarantined:
+            outcome.quarantine_path = _quarantine(paths, table, source.name, snapshot, result.quarantined)
+            outcome.rows_quarantined = result.n_quarantined
+        if result.n_valid == 0 and result.n_quarantined:
+            raise ContractError(f"table {table}: every one of {result.n_quarantined} rows failed validation "
+                                f"(see {outcome.quarantine_path}); the previous file is kept", source=source.name)
+        if snapshot.window is None:  # a backfill replaces one window's rows; the rest of the file stays
+            refusal = shrink_refusal(table, _rows_in_file(paths, table, source.name), result.n_valid,
+                                     share=share, allowed=allow_shrink)
+            if refusal:
+                raise ContractError(refusal, source=source.name)
+        checked.write = PartWrite(contract, result.valid, metadata)
+        outcome.rows_written = result.n_valid
+    except CaspianError as exc:
+        outcome.error = str(exc)
+        log.error("%s", exc)
+    except OSError as exc:  # the quarantine file could not be written (a full disk)
+        outcome.error = f"{source.name}: cannot write the quarantine of {table}: {exc.strerror or exc}"
+        log.error("%s", outcome.error)
+    return checked
+
+
 def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
            allow_shrink: bool | None = None) -> list[TableOutcome]:
     """Parse a snapshot, validate every table of the source, then write them all -- or none.
@@ -123,49 +161,26 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
     Validate everything first, publish after: a table that fails its contract, a write that would empty a
     table or shrink it by more than CASPIAN_ETL_MAX_SHRINK (unless `allow_shrink`, default from
     CASPIAN_ETL_ALLOW_SHRINK) or a write that fails (a full disk) leaves every curated file of the source as it
-    was. Quarantined rows are kept in data/quarantine either way.
+    was. Quarantined rows are kept in data/quarantine either way. A source with `derive` builds its other
+    tables from the rows of its parsed tables that passed validation, so a quarantined row feeds nothing.
     """
     if source.curate is not None:  # a streaming source writes its own tables in batches
         return source.curate(source, snapshot, paths)
-    allow_shrink = shrink_allowed() if allow_shrink is None else allow_shrink
-    share = max_shrink()
-    frames = source.parse(snapshot)
-    unexpected = sorted(set(frames) - set(source.tables))
-    if unexpected:
-        raise ContractError(f"parser returned tables it does not declare: {unexpected}", source=source.name)
+    options = {"share": max_shrink(), "allow_shrink": shrink_allowed() if allow_shrink is None else allow_shrink}
     metadata = {
         **source.origin_metadata(),
         "caspian_etl.snapshot_sha256": json.dumps(sorted(set(snapshot.sha256s))),
     }
-    outcomes, writes = [], []
-    for table in source.tables:
-        contract = load_contract(table)
-        outcome = TableOutcome(table)
-        frame = frames.get(table)
-        if frame is None or (frame.empty and len(frame.columns) == 0):
-            frame = contract.empty_frame()
-        try:
-            result = validate_table(contract, frame, source=source.name)
-            if result.n_quarantined:
-                outcome.quarantine_path = _quarantine(paths, table, source.name, snapshot, result.quarantined)
-                outcome.rows_quarantined = result.n_quarantined
-            if result.n_valid == 0 and result.n_quarantined:
-                raise ContractError(f"table {table}: every one of {result.n_quarantined} rows failed validation "
-                                    f"(see {outcome.quarantine_path}); the previous file is kept", source=source.name)
-            if snapshot.window is None:  # a backfill replaces one window's rows; the rest of the file stays
-                refusal = shrink_refusal(table, _rows_in_file(paths, table, source.name), result.n_valid,
-                                         share=share, allowed=allow_shrink)
-                if refusal:
-                    raise ContractError(refusal, source=source.name)
-            writes.append(PartWrite(contract, result.valid, metadata))
-            outcome.rows_written = result.n_valid
-        except CaspianError as exc:
-            outcome.error = str(exc)
-            log.error("%s", exc)
-        except OSError as exc:  # the quarantine file could not be written (a full disk)
-            outcome.error = f"{source.name}: cannot write the quarantine of {table}: {exc.strerror or exc}"
-            log.error("%s", outcome.error)
-        outcomes.append(outcome)
+    frames = source.parse(snapshot)
+    _declared(source, frames)
+    parsed = [t for t in source.tables if t in frames or source.derive is None]
+    checked = {t: _check_table(source, snapshot, paths, t, frames.get(t), metadata, **options) for t in parsed}
+    if source.derive is not None and not any(c.outcome.error for c in checked.values()):
+        built = source.derive({t: c.write.frame for t, c in checked.items() if c.write is not None})
+        _declared(source, built)
+        for table in (t for t in source.tables if t not in checked):
+            checked[table] = _check_table(source, snapshot, paths, table, built.get(table), metadata, **options)
+    outcomes = [checked[t].outcome if t in checked else TableOutcome(t) for t in source.tables]
     failed = [o for o in outcomes if o.error]
     if failed:
         for o in outcomes:
@@ -173,7 +188,8 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
         failed[0].error += f" (so no table of {source.name} was written: its curated files are as they were)"
         return outcomes
     try:
-        written = write_parts(paths, source.name, writes, window=snapshot.window)
+        written = write_parts(paths, source.name, [checked[t].write for t in source.tables],  # type: ignore[misc]
+                              window=snapshot.window)
     except CaspianError as exc:
         log.error("%s", exc)
         for o in outcomes:
@@ -183,6 +199,12 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
     for outcome, path in zip(outcomes, written, strict=True):
         outcome.path = str(path)
     return outcomes
+
+
+def _declared(source: Source, frames: dict[str, pd.DataFrame]) -> None:
+    unexpected = sorted(set(frames) - set(source.tables))
+    if unexpected:
+        raise ContractError(f"parser returned tables it does not declare: {unexpected}", source=source.name)
 
 
 AcquireStep = Callable[..., Acquired]

@@ -59,6 +59,9 @@ class Source:
     # itself, in batches: curate(source, snapshot, paths) -> list[pipeline.TableOutcome]. None: the standard
     # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.curate.
     curate: Callable[..., list] | None = None
+    # Tables built from the rows of the parsed tables that passed validation (claims -> indicator rows), so a
+    # quarantined row feeds nothing: derive({table: valid rows}) -> {table: rows}. None: parse gives every table.
+    derive: Callable[[dict[str, pd.DataFrame]], ParseResult] | None = None
 
     @property
     def base_url(self) -> str:

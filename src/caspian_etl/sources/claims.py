@@ -20,7 +20,7 @@ from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
 from caspian_etl.resources import default_claims_registry
 from caspian_etl.snapshots import Snapshot, utc_now
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN, validate_table
+from caspian_etl.validation import REASON_COLUMN
 
 NAME = "claims"
 FILE_NAME = "claims.csv"
@@ -98,12 +98,13 @@ def _parse_rows(reader: csv.DictReader, lines: list[str], sha256: str, origin: s
 
 def parse(snapshot: Snapshot) -> ParseResult:
     entry = snapshot.entry(FILE_NAME)
-    claims = parse_registry(snapshot.read(FILE_NAME), entry.sha256)
-    # Only the claims that pass the claims contract feed the indicator tables: a duplicate claim_id, a bad
-    # claim_id or any failed check quarantines the row in `claims` and keeps its value out of everything else.
-    checked = validate_table(load_contract("claims"), claims, source=NAME)
-    derived = claims_to_tables(checked.valid)
-    return {"claims": claims, **derived}
+    return {"claims": parse_registry(snapshot.read(FILE_NAME), entry.sha256)}
+
+
+def derive(valid: dict[str, pd.DataFrame]) -> ParseResult:
+    """The indicator rows of the claims that passed the claims contract (see caspian_etl.reported): a duplicate
+    claim_id, a bad claim_id or any failed check quarantines the claim and keeps its value out of every table."""
+    return claims_to_tables(valid.get("claims", load_contract("claims").empty_frame()))
 
 
 SOURCE = Source(
@@ -115,6 +116,7 @@ SOURCE = Source(
     tables=("claims", *REPORTED_TABLES),
     fetch=fetch,
     parse=parse,
+    derive=derive,
     network=False,
     schedule="0 3 * * *",  # a local file: checking it daily costs nothing (unchanged -> no parse, no write)
     description="Hand-kept CSV of numeric claims: observations, targets, capacities and forecasts.",
