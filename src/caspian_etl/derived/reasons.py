@@ -111,5 +111,5 @@ def nothing(claim: dict, metric_name: str) -> str:
         return f"{describe(claim)} states no period, and only capacities are compared without one."
     pair = "/".join(x for x in (claim["country"], claim["partner"]) if x) or "the whole route"
     where = f" in {claim['period']}" if claim["period"] else ""
-    return (f"No other document and no official series states {metric_name} ({claim["kind"]}) for "
+    return (f"No other document and no official series states {metric_name} ({claim['kind']}) for "
             f"{pair}{where}.")
