@@ -132,14 +132,13 @@ def aggregate_to_periods(rows: list[dict], wanted: list[dict]) -> list[dict]:
             seen.add((key, period["period"]))
             members = [by_period[p] for p in parts]
             first = members[0]
+            total = float(f"{sum(m['value'] for m in members):.12g}")
             conversions = sorted({m["conversion"] for m in members if m.get("conversion")})
             word = "months" if key[-1] == "M" else "quarters"
             out.append({
                 **first, "period": period["period"], "frequency": period["frequency"],
                 "period_start": period["period_start"], "period_end": period["period_end"],
-                "value": float(f"{sum(m['value'] for m in members):.12g}"),
-                "stated_value": float(f"{sum(m['value'] for m in members):.12g}"),
-                "ref": first["ref"],
+                "value": total, "stated_value": total, "low": total, "high": total, "ref": first["ref"],
                 "conversion": "; ".join([f"sum of {len(parts)} {word} {parts[0]}..{parts[-1]}", *conversions[:1]]),
                 "snapshot_sha256": ",".join(sorted({s for m in members for s in m["snapshot_sha256"].split(",")})),
             })
