@@ -65,6 +65,9 @@ def test_ingested_energy_institute_file_checks_oil_production_in_mt_and_via_kbd(
     assert by[("news-inform-oil-production-kaz-2023", "EI.oilprod_kbd")].verdict == "consistent"
     assert by[("news-inform-oil-production-kaz-2022", "EI.oilprod_mt")].verdict == "consistent"
     assert ("news-inform-oil-production-kaz-2022", "EI.oilprod_kbd") not in by  # no kb/d value for 2022
+    # the report's oil chart draws the official series next to the stated figures, and its CSV lists them
+    chart = pd.read_csv(paths.root / "report" / "oil_production.csv")
+    assert {"EI.oilprod_mt", "EI.oilprod_kbd", "paper-oil-production-kaz-2024"} <= set(chart.ref)
 
 
 def test_monthly_official_rows_are_summed_to_the_year_only_when_complete(claims, tmp_path) -> None:

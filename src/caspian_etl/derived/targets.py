@@ -136,8 +136,8 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
                    latest_basis=latest["basis"], latest_source=latest["source"], latest_ref=latest["ref"],
                    latest_publisher=latest["publisher"], latest_source_url=latest["source_url"],
                    latest_count=len(figures), latest_min=min(values), latest_max=max(values),
-                   latest_snapshot_sha256=latest["snapshot_sha256"], latest_bound=latest["bound"])
-        interval = (latest["low"], latest["high"])
+                   latest_snapshot_sha256=latest["snapshot_sha256"])
+        interval = (latest.get("low", latest["value"]), latest.get("high", latest["value"]))
         if latest["value"] and target["value"]:
             ratio = target["value"] / latest["value"] if lower else latest["value"] / target["value"]
             row["progress_pct"] = _round(100 * ratio)
@@ -150,7 +150,6 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
             row.update(previous_value=previous["value"], previous_period=periods[-2][0])
             row["recent_annual_growth_pct"] = _round(annual_growth_pct(
                 previous["value"], latest["value"], years_between(previous["period_end"], latest["period_end"])))
-    row.pop("latest_bound", None)
     row["status"] = _status(row, lower, interval, target.get("target_type"))
     return row
 

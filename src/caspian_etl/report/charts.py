@@ -256,26 +256,32 @@ def oil_production(data: ReportData) -> Chart:
         # above the points, official ones below, so labels of one year never sit on each other
         series = rows.assign(_series=[r if b == "official" else "stated in documents"
                                       for r, b in zip(rows["ref"], rows["basis"], strict=True)])
+        below: dict[str, int] = {}  # official series per country so far: each one's labels one line lower
         for i, ((country, name), group) in enumerate(series.groupby(["country", "_series"], sort=True)):
             chosen = _representative(group)
             official = name != "stated in documents"
+            offset = 7
+            if official:
+                below[country] = below.get(country, 0) + 1
+                offset = -2 - 11 * below[country]
             ax.plot(chosen["year"], chosen["value"], marker="s" if official else "o", color=COLORS[i % len(COLORS)],
                     linestyle="-" if official else "--",
                     label=f"{country}: {'official ' + name if official else name}")
             for _, row in chosen.iterrows():
                 ax.annotate(f"{row['value']:.4g}", (row["year"], row["value"]), textcoords="offset points",
-                            xytext=(0, -13 if official else 7), ha="center", fontsize=8)
+                            xytext=(0, offset), ha="center", fontsize=8, color=COLORS[i % len(COLORS)])
         for _, row in forecasts.iterrows():
             ax.scatter([row["year"]], [row["value"]], marker="D", facecolors="none", edgecolors=COLORS[3], s=45,
                        zorder=4)
             ax.annotate(f"forecast {row['stated_value']:g} ({row['country']})", (row["year"], row["value"]),
-                        textcoords="offset points", xytext=(10, 2), fontsize=8, color=COLORS[3])
+                        textcoords="offset points", xytext=(14, -6), fontsize=8, color=COLORS[3])
         for _, plan in plans.iterrows():
             ax.scatter([plan["year"]], [plan["value"]], marker="*", s=140, color=COLORS[1], zorder=5)
             ax.annotate(f"plan {plan['value']:g} Mt ({plan['country']}, {plan['year']})", (plan["year"], plan["value"]),
-                        textcoords="offset points", xytext=(10, 10), fontsize=8, color=COLORS[1])
+                        textcoords="offset points", xytext=(14, 8), fontsize=8, color=COLORS[1])
         ax.set_ylabel("million tonnes (Mt)")
         ax.set_ylim(0, max([*rows["value"], *forecasts["value"], *plans["value"], 1]) * 1.15)
+        ax.set_xlim(rows["year"].min() - 0.3 if len(rows) else None, ax.get_xlim()[1] + 0.5)
         ax.grid(axis="y", alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="lower left", fontsize=8, frameon=False)
