@@ -40,6 +40,6 @@ def test_polars_example_works_as_written(tmp_path) -> None:
     code = re.search(r'-c "\n(.*)"', example, flags=re.S).group(1)
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "shape: (8, 5)" in out.stdout  # the eight pairs README's claim-checks section lists
-    for text in ("btc_capacity", "trade_turnover", "5.9847e8", "2.78", "-16.6667"):
+    assert "shape: (9, 5)" in out.stdout  # the nine pairs README lists after the example
+    for text in ("middle_corridor_cargo", "trade_turnover", "5.9847e8", "2.764", "29.58"):
         assert text in out.stdout

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
-
-from decimal import Decimal
 
 from caspian_etl.curated import read_table
 from caspian_etl.derived.equivalents import Equivalent, by_series, crude_tonnes, to_unit
@@ -101,7 +100,8 @@ def claim_observations(claims: pd.DataFrame) -> tuple[pd.DataFrame, list[Unconve
             "value": value, "unit": metric.unit, "stated_value": float(claim.value), "stated_unit": claim.unit,
             "bound": bound, "basis": "reported", "source": claim.source, "table": "claims",
             "ref": claim.claim_id, "document": claim.document, "publisher": _text(claim.publisher),
-            "document_key": document_key(claim.document, _text(claim.source_url), claim.endnote, _text(claim.publisher)),
+            "document_key": document_key(claim.document, _text(claim.source_url), claim.endnote,
+                                         _text(claim.publisher)),
             "source_url": _text(claim.source_url), "published": _date(claim.published),
             "snapshot_sha256": claim.snapshot_sha256, "precision": precision,
             "low": -INFINITY if bound == "upper" else value - precision,
@@ -247,7 +247,8 @@ def _local_currency_rows(indicators: pd.DataFrame, trade: list[dict]) -> list[di
                         "stated_value": float(f"{value:.12g}"), "stated_unit": metric.unit,
                         "low": float(f"{value:.12g}"), "high": float(f"{value:.12g}"),
                         "ref": f"{usd['ref']}*{equivalent.series}",
-                        "snapshot_sha256": ",".join(sorted({*usd["snapshot_sha256"].split(","), rate_row.snapshot_sha256})),
+                        "snapshot_sha256": ",".join(sorted({*usd["snapshot_sha256"].split(","),
+                                                            rate_row.snapshot_sha256})),
                         "conversion": f"{usd['value']:.6g} USD x {rate:g} per USD ({equivalent.series} "
                                       f"{usd['country']} {usd['period']})",
                         "note": equivalent.definition})

@@ -82,7 +82,8 @@ def same_origin(claim: dict, other: dict) -> str:
 def differ(claim: dict, other: dict, excess: float, excess_pct: float | None) -> str:
     pct = "" if excess_pct is None else f", {excess_pct:.2g}% of the compared figure"
     shared = f" although both cite {claim['origin']}" if _shared_origin(claim, other) else ""
-    return (f"{describe(claim)} and {describe(other)} differ by {short(excess, 4)} {claim['unit']} "
+    gap = f"{short(_in_stated_unit(claim, excess), 4)} {claim['stated_unit']}"
+    return (f"{describe(claim)} and {describe(other)} differ by {gap} "
             f"beyond their rounding{pct} ({interval(claim)} against {interval(other)}){shared}"
             f"{_forecast(claim, other)}.")
 

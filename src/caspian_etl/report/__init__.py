@@ -1,8 +1,9 @@
-"""`caspian-etl report`: one static HTML page (charts embedded) plus a PNG per chart, from the curated tables.
+"""`caspian-etl report`: one static HTML page (charts embedded) plus a PNG and a CSV per chart, from the curated
+tables.
 
-Written to <data root>/report/ (index.html, <chart>.png and the chart's figures as <chart>.csv), each file atomically. The page needs no network
-to view: images are data: URIs and there is no script. The same curated tables and snapshots give the same
-bytes (no clock in the page, PNGs written without a timestamp).
+Written to <data root>/report/ (index.html, <chart>.png and the chart's figures as <chart>.csv), each file
+atomically. The page needs no network to view: images are data: URIs and there is no script. The same
+curated tables and snapshots give the same bytes (no clock in the page, PNGs written without a timestamp).
 """
 
 from __future__ import annotations
