@@ -131,7 +131,7 @@ def test_annual_growth(start, end, years, growth) -> None:
 
 
 def _figure(value, period, *, kind="observation", basis="reported", ref="x", metric="middle_corridor_cargo",
-            published=None, low=None, high=None):
+            published=None, stated_on=None, low=None, high=None):
     from caspian_etl.periods import parse_period
 
     p = parse_period(period) if period else None
@@ -139,7 +139,7 @@ def _figure(value, period, *, kind="observation", basis="reported", ref="x", met
             "frequency": p.frequency if p else None, "period_start": p.start if p else None,
             "period_end": p.end if p else None, "value": value, "unit": "Mt", "basis": basis, "source": "s",
             "ref": ref, "document": "d", "publisher": "p", "document_key": "d|", "source_url": None,
-            "published": published, "snapshot_sha256": "0" * 64, "bound": None,
+            "published": published, "stated_on": stated_on, "snapshot_sha256": "0" * 64, "bound": None,
             "low": value if low is None else low, "high": value if high is None else high}
 
 
@@ -166,8 +166,9 @@ def test_partial_year_figures_do_not_count_as_the_latest_year() -> None:
 
 def test_ties_are_broken_by_date_not_by_id() -> None:
     target = _figure(10.0, "2030", kind="target", ref="t")
-    pool = [_figure(4.4, "2024", ref="a-older", published=date(2025, 1, 10)),
-            _figure(4.6, "2024", ref="z-newer", published=date(2025, 6, 1))]
+    # neither document is dated, but the figures are: the later statement wins, whatever its id
+    pool = [_figure(4.4, "2024", ref="a-older", stated_on=date(2025, 1, 10)),
+            _figure(4.6, "2024", ref="z-newer", stated_on=date(2025, 6, 1))]
     assert track(target, pool, "name")["latest_ref"] == "z-newer"
 
 
