@@ -107,7 +107,11 @@ def trade_turnover(data: ReportData) -> Chart:
         who = []
         for deadline, group in same.groupby(same["deadline"].map(lambda d: f"by {d.year}" if not pd.isna(d)
                                                                    else "no year"), sort=True):
-            who.append(f"{deadline}: {', '.join(sorted(set(group['publisher'].map(_name))))}")
+            # every document stating the target (restatements are merged into one target row)
+            stated = sorted({part.rsplit(" (", 1)[0] for text in group["stated_by"].dropna()
+                             for part in text.split("; ")}
+                            or set(group["publisher"].map(_name)))
+            who.append(f"{deadline}: {', '.join(stated)}")
         ax.axhline(value / 1e6, color="#333333", linestyle="--", linewidth=1.2)
         ax.text(-0.5, value / 1e6, f" target {value / 1e6:,.0f}M USD ({'; '.join(who)})", va="bottom", fontsize=8)
     ax.set_ylim(0, max([*(rows["value"] / 1e6), *(targets["target_value"] / 1e6), 1]) * 1.12)
@@ -215,8 +219,8 @@ def btc(data: ReportData) -> Chart:
             right.annotate(f"{row['value']:g}", (row["year"], row["value"]), textcoords="offset points",
                            xytext=(0, -13), ha="center", fontsize=8)
         lines = [(t["target_value"], f"target {t['target_value']:g} Mt "
-                  f"({t['target_period'] if isinstance(t['target_period'], str) else (t['note'] or 'no year')})")
-                 for _, t in targets.iterrows()]
+                  f"({t['target_period'] if isinstance(t['target_period'], str) else 'no year'}, "
+                  f"{_name(t['target_type'])})") for _, t in targets.iterrows()]
         lines += [(q["value"], f"quota {q['value']:g} Mt/yr ({q['publisher']})") for _, q in quota.iterrows()]
         merged: dict[float, list[str]] = {}
         for value, label in sorted(lines):
