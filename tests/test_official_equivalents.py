@@ -121,3 +121,27 @@ def test_grain_exports_of_a_marketing_year_are_the_sum_of_its_months(claims, tmp
     short = DataPaths(tmp_path / "short")
     write_rows(short, "trade_flows", rows[:-1])
     assert official_checks(claims, "news-worldnewsam-grain-exports-kaz-aze-season", short).empty
+
+
+def _row(period: str, value: float) -> dict:
+    """A SYNTHETIC official observation row (made-up TEU) in the observations shape."""
+    from caspian_etl.periods import parse_period
+
+    p = parse_period(period)
+    return {"metric": "port_container_traffic", "kind": "observation", "ref": "IS.SHP.GOOD.TU", "source": "s",
+            "table": "corridor_indicators", "country": "KAZ", "partner": None, "basis": "official",
+            "unit": "TEU", "value": value, "period": p.code, "frequency": p.frequency, "period_start": p.start,
+            "period_end": p.end, "snapshot_sha256": "5" * 64, "conversion": None}
+
+
+def test_quarters_add_up_to_a_year_or_a_half_and_never_in_part() -> None:
+    from caspian_etl.derived.equivalents import aggregate_to_periods
+    from caspian_etl.periods import parse_period
+
+    quarters = [_row(f"2024-Q{q}", 1000.0 * q) for q in (1, 2, 3, 4)]
+    wanted = [parse_period(code).as_columns() for code in ("2024", "2024-H1", "2023")]
+    sums = {r["period"]: r for r in aggregate_to_periods(quarters, wanted)}
+    assert set(sums) == {"2024", "2024-H1"}  # nothing for 2023
+    assert sums["2024"]["value"] == 10000.0 and sums["2024"]["low"] == sums["2024"]["high"] == 10000.0
+    assert sums["2024-H1"]["value"] == 3000.0 and "sum of 2 quarters 2024-Q1..2024-Q2" in sums["2024-H1"]["conversion"]
+    assert aggregate_to_periods(quarters[:3], wanted[:1]) == []
