@@ -94,6 +94,14 @@ def test_repetitions_of_one_origin_are_not_confirmation(checks, a, b, origin) ->
         assert origin in row.reason and "not an independent confirmation" in row.reason
 
 
+def test_the_two_2023_volumes_of_kazakh_oil_via_btc_are_a_represented_conflict(checks) -> None:
+    row = pair(checks, "news-menafn-oil-aktau-btc-2023", "news-newsaz-oil-aktau-btc-2023-whole-year")
+    assert row.verdict == "differs" and row.excess == pytest.approx(0.334)
+    assert "although both cite KazTransOil" in row.reason
+    repeat = pair(checks, "news-newsaz-oil-aktau-btc-2023-whole-year", "news-todayaz-oil-aktau-btc-2023-whole-year")
+    assert repeat.verdict == "same_origin"
+
+
 @pytest.mark.parametrize("a, b, wording", [
     # an undated design figure against the paper's 2024 capacity
     ("news-timesca-btc-capacity", "paper-btc-capacity-2024", "gives no date"),
