@@ -4,7 +4,7 @@ One row per target, however many documents state it: target claims of one metric
 type are one target (listed under the claim first published, with every claim id and publisher in
 claim_ids and stated_by); its period is the one they state (the documents that give no year restate it).
 A scenario (what a study assumes if measures are taken) is tracked but never met or missed; a plan is an
-operational plan for a year. A start year ("construction begins in 2025") is met by starting no later.
+operational plan for a year, judged only by that year's figure. A start year ("construction begins in 2025") is met by starting no later.
 The latest figure's interval counts: "more than 1.4 Mt" against a 1.5 Mt target is undetermined.
 
 The latest observation is taken at the target's own frequency (annual for a target stated without a period,
@@ -127,6 +127,9 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
              "recent_annual_growth_pct", "latest_snapshot_sha256"]
     row.update(dict.fromkeys(empty))
     periods = _by_period(target, pool)
+    if target.get("target_type") == "plan" and target["period"]:
+        # a plan is for its own year: an earlier year's figure neither meets nor misses it
+        periods = [(period, figures) for period, figures in periods if period == target["period"]]
     interval = None
     if periods:
         period, figures = periods[-1]
