@@ -123,7 +123,7 @@ def targets_table(data: ReportData) -> str:
         body.append(
             f"<tr><td>{escape(_text(t['metric_name']))}: {escape(fmt(t['target_value'], t['unit']))} "
             f"{f' <span class=meta>({escape(pair)})</span>' if pair else ''}</td>"
-            f"<td>{escape(_text(t['target_period']) or _text(t['note']) or 'no year')}</td>"
+            f"<td>{escape(_text(t['target_period']) or 'no year')}</td>"
             f"<td>{_link(_text(t['publisher']), t['source_url'])} <span class=meta>"
             f"({escape(_text(t['target_type']))}; stated by {escape(_text(t['stated_by']))})</span></td>"
             f"<td>{escape(latest)}</td>"
