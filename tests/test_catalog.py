@@ -106,3 +106,20 @@ def test_the_pipeline_run_leaves_a_current_catalog(offline_data) -> None:  # noq
     paths, _ = offline_data
     assert (paths.curated / CATALOG_NAME).read_text(encoding="utf-8") == catalog_markdown()
     assert json.loads((paths.curated / DATAPACKAGE_NAME).read_text(encoding="utf-8")) == datapackage(paths)
+
+
+def test_the_datapackage_passes_frictionless_validate(offline_data) -> None:  # noqa: F811
+    """Every table of a run, read by frictionless itself (skipped when it is not installed: not a dependency)."""
+    frictionless = pytest.importorskip("frictionless")
+    paths, _ = offline_data
+    report = frictionless.validate(str(paths.curated / DATAPACKAGE_NAME))
+    problems = [(task.name, error.message) for task in report.tasks for error in task.errors][:5]
+    assert report.valid, problems
+
+
+def test_url_patterns_match_whole_values_and_nulls_are_missing_values() -> None:
+    claims = datapackage(None)["resources"]
+    resource = next(r for r in claims if r["name"] == "claims")
+    url = next(f for f in resource["schema"]["fields"] if f["name"] == "source_url")
+    assert url["constraints"]["pattern"] == "https?://.+"  # a Table Schema pattern matches the whole value
+    assert {"", "nan", "NaN", "None"} <= set(resource["schema"]["missingValues"])

@@ -215,3 +215,14 @@ def test_real_answer_is_ignored_when_it_filled_the_requested_cap(paths) -> None:
 def test_real_empty_bulk_listing_is_count_zero() -> None:
     body = (samples_dir("comtrade") / "comtradr_bulk_v1_get_C_A_HS_empty-a503f3.json").read_bytes()
     assert comtrade.read_answer(body, name="e.json") == comtrade.Answer(count=0, rows=[])
+
+
+def test_kaz_and_aze_are_also_asked_against_the_world_for_the_claims_chapters(monkeypatch) -> None:
+    monkeypatch.delenv("CASPIAN_ETL_COMTRADE_REPORTERS", raising=False)
+    monkeypatch.delenv("CASPIAN_ETL_COMTRADE_PARTNERS", raising=False)
+    monkeypatch.setenv("CASPIAN_ETL_COMTRADE_FREQUENCIES", "A,M")
+    queries = comtrade.initial_queries(None, None, today=date(2025, 3, 10))
+    world = [q for q in queries if q.partners == (0,)]
+    assert {(q.reporter, q.freq) for q in world} == {(398, "A"), (31, "A"), (398, "M"), (31, "M")}
+    assert all(q.commodities == ("10", "1001", "27", "2709") for q in world)
+    assert all(q.params(500)["partnerCode"] == "0" for q in world)

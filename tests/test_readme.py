@@ -40,6 +40,6 @@ def test_polars_example_works_as_written(tmp_path) -> None:
     code = re.search(r'-c "\n(.*)"', example, flags=re.S).group(1)
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "shape: (8, 5)" in out.stdout  # the eight pairs README's claim-checks section lists
-    for text in ("btc_capacity", "trade_turnover", "5.9847e8", "2.78", "-16.6667"):
+    assert "shape: (4, 4)" in out.stdout  # the four metric-periods README lists after the example
+    for text in ("middle_corridor_cargo", "oil_exports_via_btc", "trade_turnover", "29.58", "31.6", "11.53"):
         assert text in out.stdout

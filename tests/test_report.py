@@ -58,6 +58,7 @@ def test_every_chart_names_its_sources_and_snapshot(offline_data, page) -> None:
 @pytest.mark.parametrize("text", [
     "529.4M USD", "598.47M USD",  # the two sides' 2023 turnover
     "60 Mt/yr", "50 Mt/yr",  # BTC capacity: paper against news
+    "2.764 Mt",  # the ministry's figure
     "2.7 Mt", "2.75 Mt", "2.76 Mt", "2.78 Mt",  # Middle Corridor 2023
     "on_course", "missed",  # the targets tracker
 ])
@@ -65,17 +66,42 @@ def test_the_page_shows_the_seed_figures(page, text) -> None:
     assert text in page
 
 
+def test_each_chart_has_its_data_as_csv_beside_the_png(offline_data, page) -> None:  # noqa: F811
+    paths, _ = offline_data
+    for slug in SLUGS:
+        table = pd.read_csv(report_dir(paths) / f"{slug}.csv")
+        assert len(table) > 0, slug
+        assert f'<a href="{slug}.csv">' in page and f'<a href="{slug}.png">' in page
+    cargo = pd.read_csv(report_dir(paths) / "middle_corridor.csv")
+    assert {"news-ministry-mc-cargo-2023", "paper-mc-cargo-2023"} <= set(cargo.ref)
+
+
+def test_the_page_explains_verdicts_with_dates_and_no_local_path(offline_data, page) -> None:  # noqa: F811
+    paths, _ = offline_data
+    assert str(paths.root) not in page and "/tmp" not in page
+    assert "Data as of: latest claim published 2025-07-15" in page  # from the data, not the clock
+    # the 533.4M pair: one readout repeated; its reason and both publication dates are on the page
+    assert "both repeat Kazakhstan Ministry of Foreign Affairs" in page
+    assert "kt.kz (Kazakhstan Today), 2025-03-13" in page
+    assert "not comparable (validity)" in page  # BTC 50 vs 60
+    for status in ("met", "missed", "on_course", "undetermined", "scenario", "no_data"):
+        assert f"<li><b>{status}</b>:" in page  # the key of target statuses
+
+
 def test_differing_pairs_lists_each_pair_once(offline_data) -> None:  # noqa: F811
     data = load(offline_data[0])
     pairs = differing_pairs(data.claim_checks)
     keys = {frozenset((a, b)) for a, b in zip(pairs.claim_id, pairs.compared_ref, strict=True)}
-    assert len(keys) == len(pairs) == 8  # BTC capacity 1 + trade 2023 1 + Middle Corridor 2023 6
+    # Middle Corridor 2021 (586 kt vs 840 kt) 1 + trade 2023 1 + Middle Corridor 2023 7 (of 10 pairs: two agree
+    # within rounding, one is a repetition of the ministry) + Kazakh oil via BTC 2023, 1.392 vs 1.057 Mt: 2 x 3
+    assert len(keys) == len(pairs) == 15
+    assert list(pairs.excess_pct) == sorted(pairs.excess_pct, reverse=True)  # severity follows the excess
 
 
 def test_same_tables_give_the_same_report(offline_data, tmp_path) -> None:  # noqa: F811
     paths, _ = offline_data
     again = build_report(paths, tmp_path / "again")
-    for path in (again.html, *again.pngs):
+    for path in (again.html, *again.pngs, *again.csvs):
         assert path.read_bytes() == (report_dir(paths) / path.name).read_bytes(), path.name
 
 

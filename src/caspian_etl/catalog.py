@@ -30,6 +30,7 @@ DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 REGENERATE = "caspian-etl catalog --out docs"
 
+MISSING_VALUES = ["", "nan", "NaN", "NaT", "None", "<NA>"]
 # contract type -> Frictionless Table Schema field type
 FIELD_TYPES = {"string": "string", "float64": "number", "int64": "integer", "bool": "boolean", "date": "date",
                "timestamp": "datetime"}
@@ -175,7 +176,9 @@ def _licence(feed: Feed) -> dict:
 
 def _resource(name: str, paths: DataPaths | None) -> dict:
     contract = load_contract(name)
-    schema: dict = {"fields": [_field(c) for c in contract.columns]}
+    # frictionless reads Parquet through pandas: a null arrives as NaN/NaT/None (an integer column with nulls
+    # as floats), so those spellings are declared missing, as an empty cell is
+    schema: dict = {"fields": [_field(c) for c in contract.columns], "missingValues": MISSING_VALUES}
     key = list(contract.natural_key)
     if all(not contract.column(k).nullable for k in key):
         schema["primaryKey"] = key

@@ -196,7 +196,7 @@ def load_contract(table: str) -> TableContract:
 
 def table_names() -> list[str]:
     """Every table that has a contract in schemas/ (vocabulary files excluded)."""
-    vocab = set(CATALOG_FILES.values()) | {"crude_conversion.yaml"}  # a factor table, not a contract
+    vocab = set(CATALOG_FILES.values()) | {"crude_conversion.yaml", "official_equivalents.yaml"}  # not contracts
     return sorted(p.stem for p in schemas_dir().glob("*.yaml") if p.name not in vocab)
 
 

@@ -66,9 +66,14 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
     return outcome
 
 
+DERIVED_VOCABULARIES = ("official_equivalents.yaml", "crude_conversion.yaml")
+
+
 def _derived_key(name: str, inputs: tuple[str, ...], paths: DataPaths) -> str:
-    """A hash of a derived table's inputs (the bytes of every input file), its contract and the code version."""
-    return _inputs_key(paths, inputs, contract_files((name,)))
+    """A hash of a derived table's inputs (the bytes of every input file), its contract, the vocabularies its
+    conversions read (official equivalents, crude factors) and the code version."""
+    vocabularies = [schemas_dir() / n for n in DERIVED_VOCABULARIES if (schemas_dir() / n).exists()]
+    return _inputs_key(paths, inputs, contract_files((name,)) + vocabularies)
 
 
 def _file_digest(path: Path) -> str:

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_summary
+from caspian_etl.derived import DERIVED
+from caspian_etl.downstream import build_derived, publish
 from caspian_etl.pipeline import RunSummary, ingest_files
 from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import REGISTRY
@@ -18,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         NAME, help="ingest downloaded files of a source (bulk files, files behind bot walls)",
         description="Copy the given files into a new raw snapshot of SOURCE (keeping their sha256, like any "
-                    "fetched response), then parse, validate and write the source's curated tables. "
+                    "fetched response), then parse, validate and write the source's curated tables, and "
+                    "rebuild the derived tables, the catalog and the report. "
                     f"Sources that accept files: {', '.join(accepting) or 'none yet'}.",
     )
     p.add_argument("source", metavar="SOURCE", choices=accepting or None, help="the source the files belong to")
@@ -30,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def execute(args: argparse.Namespace) -> int:
     paths = resolve_data_dir(args.data_dir)
     result = ingest_files(args.source, paths, list(args.files))
-    summary = RunSummary([result])
+    results = [result]
+    if result.status == "ok" and DERIVED:  # the new figures reach the claim checks, targets and report now
+        results += [build_derived(paths), publish(paths)]
+    summary = RunSummary(results)
     print_summary(summary, paths)
     return EXIT_OK if summary.ok else EXIT_SOURCE_FAILED

@@ -1,139 +1,102 @@
-"""`claim_checks`: each claim against the other figures for the same metric, kind, country pair and period.
+"""`claim_checks`: each claim against the other figures for the same metric, country pair and time.
 
 Matching (schemas/claim_checks.yaml says the same for readers):
-- same metric (an official code listed in observations.OFFICIAL_EQUIVALENTS counts as its metric);
-- same kind: observations with observations and official series, capacities with capacities, targets with
-  targets, forecasts with forecasts (a target is not a measurement, so it is never "wrong" against one);
+- same metric (an official series listed in schemas/official_equivalents.yaml counts as its metric);
+- kinds: observations with observations and official series; capacities with capacities; targets with targets;
+  forecasts with forecasts and with the official outturn of their period (a target is never "wrong");
 - same country pair; for turnover (flow T) the pair is unordered: 529.4M reported by KAZ and 598.47M
   reported by AZE are the same quantity seen from the two sides;
-- same period code. A capacity stated without a period is a standing figure ("BTC carries 50 Mt/yr") and is
-  compared with the capacities of every period, while two dated capacities compare only within their period
-  (capacities change: a 2006 design figure is no check on a 2024 one). Other figures without a period are
-  not compared (no anchor);
-- never two claims of one document (the policy paper is one document whatever its endnotes cite), nor two
-  claims citing the same URL: a document restating a figure is no independent check.
+- time: flows and forecasts compare within the same period only. Capacities (standing figures) carry the
+  time they are valid: their period, else the year they were stated (`stated_on`, else the document's date);
+  two capacities valid at different times, or one with no date at all, are `not_comparable` (validity);
+- never two claims of one document, nor two claims citing the same URL.
 
-Tolerance: two documents that state different numbers disagree as stated, so claim against claim allows
-0.1% per side (unit conversions and restated decimals). Against an official series a claim may have rounded,
-so its side widens to half a unit of its last stated digit (88 Mt allows 87.5..88.5), at most 5%. A claim
-marked as a lower (upper) bound in its note only needs the other figure at or above (below) it.
+Each figure stands for an interval: its value plus or minus half a unit of its last written digit (the
+`precision` of the claims table), a bound ("more than 1.4 Mt" is 1.4 or more), or the stated range whose end
+it is ("19-23 days"). Official values are taken as exact. Two figures are `consistent` when their intervals
+overlap and `differs` otherwise, with the excess beyond rounding reported; two agreeing claims of one
+`origin` are `same_origin` (one source repeated, not a confirmation). Every row carries a `reason` sentence.
 """
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
+from datetime import date
+from typing import Literal
 
 import pandas as pd
 
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table
-from caspian_etl.derived import DerivedTable
-from caspian_etl.derived.observations import (
-    OFFICIAL_EQUIVALENTS,
-    claim_observations,
-    official_observations,
-    pair_key,
-    records,
-)
+from caspian_etl.derived import DerivedTable, reasons
+from caspian_etl.derived.equivalents import aggregate_to_periods
+from caspian_etl.derived.observations import claim_observations, official_observations, pair_key, records
 from caspian_etl.reported import metrics
 from caspian_etl.settings import DataPaths
 
 NAME = "claim_checks"
-CLAIM_TOLERANCE_PCT = 0.1
-MAX_ROUNDING_TOLERANCE_PCT = 5.0
-CONSISTENT, DIFFERS, NO_DATA = "consistent", "differs", "no_independent_data"
+Verdict = Literal["consistent", "differs", "same_origin", "not_comparable", "no_independent_data"]
+Comparability = Literal["validity", "definition", "unit"]
+CONSISTENT, DIFFERS, SAME_ORIGIN, NOT_COMPARABLE, NO_DATA = (
+    "consistent", "differs", "same_origin", "not_comparable", "no_independent_data")
+# figures that hold over time (a pipeline's capacity), compared by when they are valid, not by period code
+STANDING_KINDS = frozenset({"capacity"})
 
 
-def rounding_tolerance_pct(stated_value: float) -> float:
-    """Half a unit of the last stated (non-zero) digit, relative to the value: 88 -> 0.57%, 533.4 -> 0.0094%."""
-    if stated_value == 0 or not math.isfinite(stated_value):
-        return CLAIM_TOLERANCE_PCT
-    exponent = Decimal(format(abs(stated_value), ".12g")).normalize().as_tuple().exponent
-    half_unit = 0.5 * 10.0 ** int(exponent)
-    return min(MAX_ROUNDING_TOLERANCE_PCT, max(CLAIM_TOLERANCE_PCT, 100 * half_unit / abs(stated_value)))
+def excess_beyond_rounding(claim: dict, other: dict) -> float:
+    """How far apart the two intervals are (0 when they overlap), in the metric's unit."""
+    return max(0.0, other["low"] - claim["high"], claim["low"] - other["high"])
 
 
-def _interval(value: float, bound: str | None, tolerance_pct: float) -> tuple[float, float]:
-    margin = abs(value) * tolerance_pct / 100
-    low, high = value - margin, value + margin
-    if bound == "lower":
-        high = math.inf
-    elif bound == "upper":
-        low = -math.inf
-    return low, high
+def same_origin(claim: dict, other: dict) -> bool:
+    return bool(other["basis"] == "reported" and claim.get("origin") and other.get("origin")
+                and claim["origin"].casefold() == other["origin"].casefold())
 
 
-def compare(claim: dict, other: dict) -> tuple[float | None, float, str]:
-    """(deviation %, tolerance %, verdict) of a claim against another figure (a claim or an official row)."""
-    official = other["basis"] == "official"
-    claim_tol = rounding_tolerance_pct(claim["stated_value"]) if official else CLAIM_TOLERANCE_PCT
-    other_tol = 0.0 if official else CLAIM_TOLERANCE_PCT
-    a_low, a_high = _interval(claim["value"], claim["bound"], claim_tol)
-    b_low, b_high = _interval(other["value"], other["bound"], other_tol)
-    verdict = CONSISTENT if a_low <= b_high and b_low <= a_high else DIFFERS
-    base = other["value"]
-    deviation = None if base == 0 else 100 * (claim["value"] - base) / base
-    gap = abs(claim["value"]) * claim_tol / 100 + abs(base) * other_tol / 100
-    tolerance = 100 * gap / abs(base) if base else claim_tol
-    return deviation, float(f"{tolerance:.6g}"), verdict
+def compare(claim: dict, other: dict) -> tuple[Verdict, float, float | None, str]:
+    """(verdict, excess beyond rounding, excess in % of the other figure, reason) for two comparable figures."""
+    excess = excess_beyond_rounding(claim, other)
+    base = abs(other["value"])
+    excess_pct = None if not base else float(f"{100 * excess / base:.4g}")
+    if excess > 0:
+        return DIFFERS, float(f"{excess:.6g}"), excess_pct, reasons.differ(claim, other, excess, excess_pct)
+    if same_origin(claim, other):
+        return SAME_ORIGIN, 0.0, 0.0, reasons.same_origin(claim, other)
+    return CONSISTENT, 0.0, 0.0, reasons.agree(claim, other)
 
 
-def _periods_match(claim: dict, other: dict) -> tuple[bool, str | None]:
-    if claim["period"] and other["period"]:
-        return claim["period"] == other["period"], None
-    if claim["kind"] == "capacity" and (claim["period"] or other["period"]):
-        dated = claim["period"] or other["period"]
-        return True, f"a capacity without a period compared with the {dated} capacity"
-    if claim["kind"] == "capacity":
-        return True, "two capacities without a period"
-    return False, None
+def validity_year(figure: dict) -> tuple[date, date] | None:
+    """When a standing figure holds: its period, else the year it was stated (or published); None if undated."""
+    if figure["period_start"] is not None:
+        return figure["period_start"], figure["period_end"]
+    stated = figure.get("stated_on") or figure.get("published")
+    if stated is None:
+        return None
+    return date(stated.year, 1, 1), date(stated.year, 12, 31)
 
 
-def _notes(claim: dict, other: dict, period_note: str | None) -> str | None:
-    notes = []
-    if (claim["country"], claim["partner"]) != (other["country"], other["partner"]):
-        notes.append(f"turnover: the same figure reported by {other['country'] or '?'} "
-                     f"(claim reported by {claim['country'] or '?'})")
-    if period_note:
-        notes.append(period_note)
-    if other["ref"] in OFFICIAL_EQUIVALENTS:
-        notes.append(f"official series {other['ref']} measures {claim['metric']}")
-    if other["ref"].startswith("X+M:"):
-        notes.append("official exports plus imports of the same reporter and period")
-    return "; ".join(notes) or None
+def _time_text(span: tuple[date, date] | None) -> str | None:
+    if span is None:
+        return None
+    start, end = span
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
+    return f"{start.isoformat()}..{end.isoformat()}"
 
 
-def _no_match_note(claim: dict) -> str:
-    if not claim["period"] and claim["kind"] != "capacity":
-        return "no period stated: only capacities are compared without one"
-    return "no other document or official series states this metric, kind, country pair and period"
+def _time(claim: dict, other: dict) -> tuple[bool, str | None]:
+    """(compare?, reason of not_comparable) -- (False, None) means the pair is not a check at all."""
+    if claim["kind"] not in STANDING_KINDS:
+        return bool(claim["period"]) and claim["period"] == other["period"], None
+    a, b = validity_year(claim), validity_year(other)
+    if a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]:
+        return True, None
+    return False, reasons.validity(claim, other, _time_text(a), _time_text(b))
 
 
-def _row(claim: dict, other: dict | None, name: str, *, note: str | None = None) -> dict:
-    row = {
-        "claim_id": claim["ref"], "metric": claim["metric"], "metric_name": name, "kind": claim["kind"],
-        "country": claim["country"], "partner": claim["partner"], "period": claim["period"],
-        "value": claim["value"], "unit": claim["unit"], "bound": claim["bound"], "document": claim["document"],
-        "publisher": claim["publisher"], "source_url": claim["source_url"],
-        "snapshot_sha256": claim["snapshot_sha256"], "match_note": note,
-    }
-    if other is None:
-        empty = ["compared_basis", "compared_source", "compared_table", "compared_ref", "compared_country",
-                 "compared_partner", "compared_period", "compared_value", "compared_bound", "compared_document",
-                 "compared_publisher", "compared_source_url", "compared_snapshot_sha256", "deviation_pct",
-                 "tolerance_pct"]
-        return {**row, **dict.fromkeys(empty), "verdict": NO_DATA}
-    deviation, tolerance, verdict = compare(claim, other)
-    return {
-        **row, "compared_basis": other["basis"], "compared_source": other["source"], "compared_table": other["table"],
-        "compared_ref": other["ref"], "compared_country": other["country"], "compared_partner": other["partner"],
-        "compared_period": other["period"], "compared_value": other["value"], "compared_bound": other["bound"],
-        "compared_document": other["document"], "compared_publisher": other["publisher"],
-        "compared_source_url": other["source_url"], "compared_snapshot_sha256": other["snapshot_sha256"],
-        "deviation_pct": None if deviation is None else float(f"{deviation:.6g}"), "tolerance_pct": tolerance,
-        "verdict": verdict,
-    }
+def _kinds_meet(claim: dict, other: dict) -> bool:
+    if other["basis"] == "official":
+        return claim["kind"] in ("observation", "capacity", "forecast")
+    return other["kind"] == claim["kind"]
 
 
 def _independent(claim: dict, other: dict) -> bool:
@@ -144,39 +107,100 @@ def _independent(claim: dict, other: dict) -> bool:
     return not (claim["source_url"] and claim["source_url"] == other["source_url"])
 
 
+def _match_note(claim: dict, other: dict) -> str | None:
+    notes = []
+    if (claim["country"], claim["partner"]) != (other["country"], other["partner"]):
+        notes.append(f"turnover: the same figure reported by {other['country'] or '?'} "
+                     f"(claim reported by {claim['country'] or '?'})")
+    if other["basis"] == "official" and other.get("note"):
+        notes.append(f"official series {other['ref']} measures {claim['metric']}: {other['note']}")
+    if other["ref"].startswith("X+M:"):
+        notes.append("official exports plus imports of the same reporter and period")
+    return "; ".join(notes) or None
+
+
+def _finite(value: float) -> float | None:
+    return None if value in (float("inf"), float("-inf")) else float(f"{value:.12g}")
+
+
+def _row(claim: dict, name: str) -> dict:
+    return {
+        "claim_id": claim["ref"], "metric": claim["metric"], "metric_name": name, "kind": claim["kind"],
+        "country": claim["country"], "partner": claim["partner"], "period": claim["period"],
+        "value": claim["value"], "unit": claim["unit"], "bound": claim["bound"], "low": _finite(claim["low"]),
+        "high": _finite(claim["high"]), "document": claim["document"], "publisher": claim["publisher"],
+        "origin": claim.get("origin"), "published": claim.get("published"), "stated_on": claim.get("stated_on"),
+        "source_url": claim["source_url"], "snapshot_sha256": claim["snapshot_sha256"],
+    }
+
+
+def _pair_row(claim: dict, other: dict, name: str, verdict: Verdict, reason: str, *,
+              excess: float | None = None, excess_pct: float | None = None,
+              comparability: Comparability | None = None) -> dict:
+    base = other["value"]
+    deviation = None if not base else float(f"{100 * (claim['value'] - base) / base:.6g}")
+    return {
+        **_row(claim, name), "compared_basis": other["basis"], "compared_source": other["source"],
+        "compared_table": other["table"], "compared_ref": other["ref"], "compared_country": other["country"],
+        "compared_partner": other["partner"], "compared_period": other["period"], "compared_value": other["value"],
+        "compared_bound": other["bound"], "compared_low": _finite(other["low"]),
+        "compared_high": _finite(other["high"]),
+        "compared_document": other["document"], "compared_publisher": other["publisher"],
+        "compared_origin": other.get("origin"), "compared_published": other.get("published"),
+        "compared_conversion": other.get("conversion"), "compared_source_url": other["source_url"],
+        "compared_snapshot_sha256": other["snapshot_sha256"], "deviation_pct": deviation,
+        "excess": excess, "excess_pct": excess_pct, "verdict": verdict, "comparability": comparability,
+        "reason": reason, "match_note": _match_note(claim, other),
+    }
+
+
+def _checks_of(claim: dict, candidates: list[dict], name: str) -> list[dict]:
+    rows = []
+    for other in candidates:
+        if not _kinds_meet(claim, other) or not _independent(claim, other):
+            continue
+        comparable, why_not = _time(claim, other)
+        if why_not is not None:
+            rows.append(_pair_row(claim, other, name, NOT_COMPARABLE, why_not, comparability="validity"))
+            continue
+        if not comparable:
+            continue
+        verdict, excess, excess_pct, reason = compare(claim, other)
+        rows.append(_pair_row(claim, other, name, verdict, reason, excess=excess, excess_pct=excess_pct))
+    return rows
+
+
 def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     """Rows of claim_checks for `claims` (the claims table) against each other and the `official` rows."""
     observed, unconvertible = claim_observations(claims)
     names = {m.id: m.name for m in metrics().values()}
+    claim_figures = records(observed)
+    official_figures = records(official)
+    # monthly and quarterly official rows added up to the claims' own periods, when complete
+    official_figures += aggregate_to_periods(official_figures, claim_figures)
     candidates: dict[tuple, list[dict]] = {}
-    for figure in [*records(observed), *records(official)]:
-        kind = figure["kind"]
-        key = (figure["metric"], kind, pair_key(figure["metric"], figure["country"], figure["partner"]))
+    for figure in [*claim_figures, *official_figures]:
+        key = (figure["metric"], pair_key(figure["metric"], figure["country"], figure["partner"]))
         candidates.setdefault(key, []).append(figure)
     rows = []
-    for claim in records(observed):
-        key = (claim["metric"], claim["kind"], pair_key(claim["metric"], claim["country"], claim["partner"]))
-        matched = 0
-        for other in candidates.get(key, []):
-            if other["basis"] == "official" and claim["kind"] not in ("observation", "capacity"):
-                continue
-            if not _independent(claim, other):
-                continue
-            same_period, period_note = _periods_match(claim, other)
-            if not same_period:
-                continue
-            rows.append(_row(claim, other, names[claim["metric"]], note=_notes(claim, other, period_note)))
-            matched += 1
-        if not matched:
-            rows.append(_row(claim, None, names[claim["metric"]], note=_no_match_note(claim)))
+    for claim in claim_figures:
+        key = (claim["metric"], pair_key(claim["metric"], claim["country"], claim["partner"]))
+        found = _checks_of(claim, candidates.get(key, []), names[claim["metric"]])
+        if not found:
+            found = [{**_row(claim, names[claim["metric"]]), "verdict": NO_DATA,
+                      "reason": reasons.nothing(claim, names[claim["metric"]])}]
+        rows.extend(found)
     by_id = claims.set_index("claim_id")
     for skipped in unconvertible:  # every claim gets a row, even one whose unit cannot be compared
         c = by_id.loc[skipped.claim_id]
-        rows.append({**_row({
-            "ref": skipped.claim_id, "metric": c["metric"], "kind": c["kind"], "country": c["country"],
-            "partner": c["partner"], "period": c["period"], "value": float(c["value"]), "unit": c["unit"],
-            "bound": None, "document": c["document"], "publisher": c["publisher"], "source_url": c["source_url"],
-            "snapshot_sha256": c["snapshot_sha256"]}, None, names.get(c["metric"], c["metric"]), note=skipped.reason)})
+        text = f"{reasons.number(float(c['value']))} {c['unit']} ({c['publisher']})"
+        rows.append({"claim_id": skipped.claim_id, "metric": c["metric"],
+                     "metric_name": names.get(c["metric"], c["metric"]), "kind": c["kind"], "country": c["country"],
+                     "partner": c["partner"], "period": c["period"], "value": float(c["value"]), "unit": c["unit"],
+                     "document": c["document"], "publisher": c["publisher"], "origin": c.get("origin"),
+                     "published": c["published"], "source_url": c["source_url"],
+                     "snapshot_sha256": c["snapshot_sha256"], "verdict": NOT_COMPARABLE, "comparability": "unit",
+                     "reason": reasons.unit(text, skipped.reason)})
     columns = load_contract(NAME).column_names
     return pd.DataFrame(rows, columns=columns)
 

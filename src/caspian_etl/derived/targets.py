@@ -1,4 +1,11 @@
-"""`targets`: every target claim with the latest observation of its metric and the way still to go.
+"""`targets`: every target with the latest observation of its metric and the way still to go.
+
+One row per target, however many documents state it: target claims of one metric, country pair, value and
+type are one target (listed under the claim first published, with every claim id and publisher in
+claim_ids and stated_by); its period is the one they state (the documents that give no year restate it).
+A scenario (what a study assumes if measures are taken) is tracked but never met or missed; a plan is an
+operational plan for a year, judged only by that year's figure. A start year ("construction begins in 2025") is met by starting no later.
+The latest figure's interval counts: "more than 1.4 Mt" against a 1.5 Mt target is undetermined.
 
 The latest observation is taken at the target's own frequency (annual for a target stated without a period,
 such as "2.2 Mt a year in the short term"), for the same metric and country pair (unordered for turnover).
@@ -11,19 +18,29 @@ today's date, so the same snapshots give the same table.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import pandas as pd
 
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table
 from caspian_etl.derived import DerivedTable
+from caspian_etl.derived.equivalents import aggregate_to_periods
 from caspian_etl.derived.observations import claim_observations, official_observations, pair_key, records
 from caspian_etl.reported import metrics
 from caspian_etl.settings import DataPaths
 
 NAME = "targets"
-# metrics whose targets are reductions (everything else is a "raise it to" target)
+Status = Literal["met", "missed", "on_course", "behind", "no_deadline", "in_progress", "no_data", "undetermined",
+                 "scenario"]
+# metrics whose targets are reductions (everything else is a "raise it to" target); a start or completion
+# year (unit `year`) is met by being no later
 LOWER_IS_BETTER = frozenset({"middle_corridor_transit_time", "china_europe_sea_transit_time"})
+
+
+def lower_is_better(metric_id: str) -> bool:
+    metric = metrics().get(metric_id)
+    return metric_id in LOWER_IS_BETTER or (metric is not None and metric.unit == "year")
 
 
 def _round(value: float | None) -> float | None:
@@ -47,8 +64,11 @@ def _preference(target: dict):
         published = figure["published"]
         # the same reporting side as the target first: a turnover series should not jump between the two sides
         same_side = (figure["country"], figure["partner"]) == (target["country"], target["partner"])
+        stated = figure.get("stated_on") or published
+        # ties are broken by date (latest first), then by the more cautious figure, never by the id alone
+        cautious = figure["value"] if lower_is_better(target["metric"]) else -figure["value"]
         return (figure["basis"] != "official", not same_side, figure["document_key"] != target["document_key"],
-                published is None, -(published.toordinal() if published is not None else 0), figure["ref"])
+                stated is None, -(stated.toordinal() if stated is not None else 0), -cautious, figure["ref"])
     return key
 
 
@@ -66,12 +86,17 @@ def _by_period(target: dict, pool: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(period, sorted(figures, key=_preference(target))) for period, figures in ordered]
 
 
-def _status(row: dict, lower: bool) -> str:
+def _status(row: dict, lower: bool, interval: tuple[float, float] | None, target_type: str | None) -> Status:
     latest, target = row["latest_value"], row["target_value"]
     if latest is None:
         return "no_data"
-    if (latest <= target) if lower else (latest >= target):
+    if target_type == "scenario":
+        return "scenario"
+    low, high = interval or (latest, latest)
+    if (high <= target) if lower else (low >= target):
         return "met"
+    if (low <= target) if lower else (high >= target):
+        return "undetermined"  # a bound or range that straddles the target
     if row["deadline"] is None:
         return "no_deadline"
     if row["years_left"] is not None and row["years_left"] <= 0:
@@ -84,7 +109,7 @@ def _status(row: dict, lower: bool) -> str:
 
 def track(target: dict, pool: list[dict], metric_name: str) -> dict:
     """One targets row for a target claim (an observation-shaped dict) against the observation pool."""
-    lower = target["metric"] in LOWER_IS_BETTER
+    lower = lower_is_better(target["metric"])
     deadline = target["period_end"] if target["period"] else None
     row = {
         "claim_id": target["ref"], "metric": target["metric"], "metric_name": metric_name,
@@ -92,7 +117,9 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
         "unit": target["unit"], "target_period": target["period"], "deadline": deadline,
         "direction": "lower" if lower else "higher", "document": target["document"],
         "publisher": target["publisher"], "source_url": target["source_url"], "note": target.get("note"),
-        "snapshot_sha256": target["snapshot_sha256"],
+        "snapshot_sha256": target["snapshot_sha256"], "target_type": target.get("target_type") or "goal",
+        "claim_ids": target.get("claim_ids") or target["ref"], "stated_by": target.get("stated_by"),
+        "first_stated": target.get("first_stated"),
     }
     empty = ["latest_value", "latest_period", "latest_date", "latest_basis", "latest_source", "latest_ref",
              "latest_publisher", "latest_source_url", "latest_count", "latest_min", "latest_max", "progress_pct",
@@ -100,6 +127,10 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
              "recent_annual_growth_pct", "latest_snapshot_sha256"]
     row.update(dict.fromkeys(empty))
     periods = _by_period(target, pool)
+    if target.get("target_type") == "plan" and target["period"]:
+        # a plan is for its own year: an earlier year's figure neither meets nor misses it
+        periods = [(period, figures) for period, figures in periods if period == target["period"]]
+    interval = None
     if periods:
         period, figures = periods[-1]
         latest = figures[0]
@@ -109,6 +140,7 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
                    latest_publisher=latest["publisher"], latest_source_url=latest["source_url"],
                    latest_count=len(figures), latest_min=min(values), latest_max=max(values),
                    latest_snapshot_sha256=latest["snapshot_sha256"])
+        interval = (latest.get("low", latest["value"]), latest.get("high", latest["value"]))
         if latest["value"] and target["value"]:
             ratio = target["value"] / latest["value"] if lower else latest["value"] / target["value"]
             row["progress_pct"] = _round(100 * ratio)
@@ -121,21 +153,52 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
             row.update(previous_value=previous["value"], previous_period=periods[-2][0])
             row["recent_annual_growth_pct"] = _round(annual_growth_pct(
                 previous["value"], latest["value"], years_between(previous["period_end"], latest["period_end"])))
-    row["status"] = _status(row, lower)
+    row["status"] = _status(row, lower, interval, target.get("target_type"))
     return row
 
 
+def _stated_date(figure: dict) -> date | None:
+    return figure.get("stated_on") or figure.get("published")
+
+
+def merge_restated(targets: list[dict]) -> list[dict]:
+    """One target per metric, country pair, value and type; documents restating it are listed on it."""
+    groups: dict[tuple, list[dict]] = {}
+    for t in targets:
+        key = (t["metric"], pair_key(t["metric"], t["country"], t["partner"]), float(f"{t['value']:.9g}"),
+               t.get("target_type") or "goal")
+        groups.setdefault(key, []).append(t)
+    merged = []
+    for group in groups.values():
+        periods = sorted({t["period"] for t in group if t["period"]})
+        if len(periods) > 1:  # the same value for different years: different targets
+            merged.extend(merge_restated_one(t, [t]) for t in group)
+            continue
+        dated = [t for t in group if t["period"]] or group
+        order = sorted(dated, key=lambda t: (_stated_date(t) is None, _stated_date(t) or date.min, t["ref"]))
+        merged.append(merge_restated_one(order[0], group))
+    return merged
+
+
+def merge_restated_one(lead: dict, group: list[dict]) -> dict:
+    ordered = sorted(group, key=lambda t: (_stated_date(t) is None, _stated_date(t) or date.min, t["ref"]))
+    stated_by = "; ".join(f"{t['publisher'] or t['document']} ({_stated_date(t) or 'date not known'}, "
+                          f"{t['period'] or 'no year'})" for t in ordered)
+    dates = [d for d in (_stated_date(t) for t in group) if d is not None]
+    return {**lead, "claim_ids": "; ".join(t["ref"] for t in ordered), "stated_by": stated_by,
+            "first_stated": min(dates) if dates else None}
+
+
 def track_targets(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the targets table for the target claims of `claims`."""
+    """Rows of the targets table for the target claims of `claims` (restatements merged)."""
     observed, _ = claim_observations(claims)
-    notes = dict(zip(claims["claim_id"], claims["note"], strict=True))
     names = {m.id: m.name for m in metrics().values()}
-    pool = records(observed) + records(official)
-    rows = []
-    for target in records(observed[observed["kind"] == "target"]):
-        note = notes.get(target["ref"])
-        target["note"] = None if note is None or pd.isna(note) else note
-        rows.append(track(target, pool, names[target["metric"]]))
+    official_figures = records(official)
+    years = [{"period": str(y), "frequency": "A", "period_start": date(y, 1, 1), "period_end": date(y, 12, 31)}
+             for y in sorted({f["period_start"].year for f in official_figures if f["period_start"] is not None})]
+    pool = records(observed) + official_figures + aggregate_to_periods(official_figures, years)
+    rows = [track(target, pool, names[target["metric"]])
+            for target in merge_restated(records(observed[observed["kind"] == "target"]))]
     return pd.DataFrame(rows, columns=load_contract(NAME).column_names)
 
 

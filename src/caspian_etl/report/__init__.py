@@ -1,8 +1,9 @@
-"""`caspian-etl report`: one static HTML page (charts embedded) plus a PNG per chart, from the curated tables.
+"""`caspian-etl report`: one static HTML page (charts embedded) plus a PNG and a CSV per chart, from the curated
+tables.
 
-Written to <data root>/report/ (index.html and <chart>.png), each file atomically. The page needs no network
-to view: images are data: URIs and there is no script. The same curated tables and snapshots give the same
-bytes (no clock in the page, PNGs written without a timestamp).
+Written to <data root>/report/ (index.html, <chart>.png and the chart's figures as <chart>.csv), each file
+atomically. The page needs no network to view: images are data: URIs and there is no script. The same
+curated tables and snapshots give the same bytes (no clock in the page, PNGs written without a timestamp).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ INDEX_NAME = "index.html"
 class ReportFiles:
     html: Path
     pngs: tuple[Path, ...]
+    csvs: tuple[Path, ...] = ()  # each chart's figures, beside its PNG
 
 
 def report_dir(paths: DataPaths) -> Path:
@@ -39,6 +41,7 @@ def build_report(paths: DataPaths, out_dir: Path | None = None) -> ReportFiles:
     charts = draw_all(data)
     pngs = tuple(atomic_write(target / f"{c.slug}.png", lambda tmp, c=c: tmp.write_bytes(c.png),
                               staging_dir=paths.staging) for c in charts)
-    html = atomic_write_text(target / INDEX_NAME, render(data, charts, data_root=str(paths.root)),
-                             staging_dir=paths.staging)
-    return ReportFiles(html, pngs)
+    csvs = tuple(atomic_write_text(target / f"{c.slug}.csv", c.data.to_csv(index=False, lineterminator="\n"),
+                                   staging_dir=paths.staging) for c in charts if c.data is not None)
+    html = atomic_write_text(target / INDEX_NAME, render(data, charts), staging_dir=paths.staging)
+    return ReportFiles(html, pngs, csvs)

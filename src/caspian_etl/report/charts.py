@@ -31,6 +31,21 @@ class Chart:
     caption: str  # sources and snapshots
     png: bytes
     alt: str  # what the chart shows, in words (the img alt text)
+    data: pd.DataFrame | None = None  # the figures drawn, written beside the PNG as <slug>.csv
+
+
+CSV_COLUMNS = ["metric", "kind", "country", "partner", "period", "value", "unit", "stated_value", "stated_unit",
+               "bound", "basis", "source", "ref", "publisher", "published", "origin", "conversion", "source_url"]
+
+
+def chart_data(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The observation rows a chart draws, in a stable order and the columns a reader needs."""
+    rows = [f for f in frames if f is not None and len(f)]
+    if not rows:
+        return pd.DataFrame(columns=CSV_COLUMNS)
+    frame = pd.concat(rows, ignore_index=True)
+    frame = frame[[c for c in CSV_COLUMNS if c in frame.columns]].drop_duplicates()
+    return frame.sort_values(["metric", "kind", "period", "basis", "ref"], na_position="first").reset_index(drop=True)
 
 
 def fmt(value: float, unit: str) -> str:
@@ -54,7 +69,8 @@ def _representative(rows: pd.DataFrame) -> pd.DataFrame:
     return ranked.groupby("year", sort=True).head(1)
 
 
-def _finish(fig: Figure, slug: str, title: str, caption: str, alt: str) -> Chart:
+def _finish(fig: Figure, slug: str, title: str, caption: str, alt: str,
+            data: pd.DataFrame | None = None) -> Chart:
     wrapped = textwrap.fill(caption, width=165)
     lines = wrapped.count("\n") + 1
     bottom = (0.22 + 0.13 * lines) / fig.get_figheight()
@@ -64,7 +80,7 @@ def _finish(fig: Figure, slug: str, title: str, caption: str, alt: str) -> Chart
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return Chart(slug, title, caption, buffer.getvalue(), alt)
+    return Chart(slug, title, caption, buffer.getvalue(), alt, data)
 
 
 def _empty(ax, text: str = "no figures in the curated tables yet") -> None:  # noqa: ANN001
@@ -92,7 +108,11 @@ def trade_turnover(data: ReportData) -> Chart:
         who = []
         for deadline, group in same.groupby(same["deadline"].map(lambda d: f"by {d.year}" if not pd.isna(d)
                                                                    else "no year"), sort=True):
-            who.append(f"{deadline}: {', '.join(sorted(set(group['publisher'].map(_name))))}")
+            # every document stating the target (restatements are merged into one target row)
+            stated = sorted({part.rsplit(" (", 1)[0] for text in group["stated_by"].dropna()
+                             for part in text.split("; ")}
+                            or set(group["publisher"].map(_name)))
+            who.append(f"{deadline}: {', '.join(stated)}")
         ax.axhline(value / 1e6, color="#333333", linestyle="--", linewidth=1.2)
         ax.text(-0.5, value / 1e6, f" target {value / 1e6:,.0f}M USD ({'; '.join(who)})", va="bottom", fontsize=8)
     ax.set_ylim(0, max([*(rows["value"] / 1e6), *(targets["target_value"] / 1e6), 1]) * 1.12)
@@ -110,7 +130,7 @@ def trade_turnover(data: ReportData) -> Chart:
            + (f"; the latest value reaches {latest['progress_pct'].max():.0f}% of it." if len(latest) else "."))
     return _finish(fig, "trade_turnover", "Kazakhstan-Azerbaijan trade turnover by year and reporting side",
                    data.provenance(rows, data.figures("trade_turnover", kind="target", frequency=None, pair=KZ_AZ)),
-                   alt)
+                   alt, chart_data(rows, data.figures("trade_turnover", kind="target", frequency=None, pair=KZ_AZ)))
 
 
 def middle_corridor(data: ReportData) -> Chart:
@@ -161,7 +181,8 @@ def middle_corridor(data: ReportData) -> Chart:
     alt = (f"Middle Corridor cargo by year ({', '.join(map(str, years))}) as stated by each document, with the "
            f"stated capacity and the 2030 target of 10 Mt.")
     return _finish(fig, "middle_corridor", "Middle Corridor (TITR) cargo against capacity and the 2030 target",
-                   data.provenance(cargo, capacity, forecasts, target_claims), alt)
+                   data.provenance(cargo, capacity, forecasts, target_claims), alt,
+                   chart_data(cargo, capacity, forecasts, target_claims))
 
 
 def btc(data: ReportData) -> Chart:
@@ -199,8 +220,8 @@ def btc(data: ReportData) -> Chart:
             right.annotate(f"{row['value']:g}", (row["year"], row["value"]), textcoords="offset points",
                            xytext=(0, -13), ha="center", fontsize=8)
         lines = [(t["target_value"], f"target {t['target_value']:g} Mt "
-                  f"({t['target_period'] if isinstance(t['target_period'], str) else (t['note'] or 'no year')})")
-                 for _, t in targets.iterrows()]
+                  f"({t['target_period'] if isinstance(t['target_period'], str) else 'no year'}, "
+                  f"{_name(t['target_type'])})") for _, t in targets.iterrows()]
         lines += [(q["value"], f"quota {q['value']:g} Mt/yr ({q['publisher']})") for _, q in quota.iterrows()]
         merged: dict[float, list[str]] = {}
         for value, label in sorted(lines):
@@ -223,36 +244,56 @@ def btc(data: ReportData) -> Chart:
     alt = ("Left: BTC throughput against the capacities stated by different documents. Right: Kazakh oil shipped "
            "via BTC by year against the short-term, long-term and 2025 targets.")
     return _finish(fig, "btc", "Baku-Tbilisi-Ceyhan pipeline: throughput, capacity and Kazakh volumes",
-                   data.provenance(throughput, capacity, kazakh, quota, target_claims), alt)
+                   data.provenance(throughput, capacity, kazakh, quota, target_claims), alt,
+                   chart_data(throughput, capacity, kazakh, quota, target_claims))
 
 
 def oil_production(data: ReportData) -> Chart:
     rows = data.figures("oil_production")
+    forecasts = data.figures("oil_production", kind="forecast")
     plans = data.figures("oil_production", kind="target")
     fig = Figure(figsize=(WIDTH_IN, 5.0))
     ax = fig.subplots()
-    if rows.empty:
+    if rows.empty and forecasts.empty:
         _empty(ax)
     else:
-        for i, ((country, basis), group) in enumerate(rows.groupby(["country", "basis"], sort=True)):
+        # official series drawn next to the stated figures: one line per country and series; stated labels
+        # above the points, official ones below, so labels of one year never sit on each other
+        series = rows.assign(_series=[r if b == "official" else "stated in documents"
+                                      for r, b in zip(rows["ref"], rows["basis"], strict=True)])
+        below: dict[str, int] = {}  # official series per country so far: each one's labels one line lower
+        for i, ((country, name), group) in enumerate(series.groupby(["country", "_series"], sort=True)):
             chosen = _representative(group)
-            ax.plot(chosen["year"], chosen["value"], marker="o", color=COLORS[i % len(COLORS)],
-                    label=f"{country} ({'official statistics' if basis == 'official' else 'stated in documents'})")
+            official = name != "stated in documents"
+            offset = 7
+            if official:
+                below[country] = below.get(country, 0) + 1
+                offset = -2 - 11 * below[country]
+            ax.plot(chosen["year"], chosen["value"], marker="s" if official else "o", color=COLORS[i % len(COLORS)],
+                    linestyle="-" if official else "--",
+                    label=f"{country}: {'official ' + name if official else name}")
             for _, row in chosen.iterrows():
-                ax.annotate(f"{row['value']:g}", (row["year"], row["value"]), textcoords="offset points",
-                            xytext=(0, 7), ha="center", fontsize=8)
+                ax.annotate(f"{row['value']:.4g}", (row["year"], row["value"]), textcoords="offset points",
+                            xytext=(0, offset), ha="center", fontsize=8, color=COLORS[i % len(COLORS)])
+        for _, row in forecasts.iterrows():
+            ax.scatter([row["year"]], [row["value"]], marker="D", facecolors="none", edgecolors=COLORS[3], s=45,
+                       zorder=4)
+            ax.annotate(f"forecast {row['stated_value']:g} ({row['country']})", (row["year"], row["value"]),
+                        textcoords="offset points", xytext=(14, -6), fontsize=8, color=COLORS[3])
         for _, plan in plans.iterrows():
             ax.scatter([plan["year"]], [plan["value"]], marker="*", s=140, color=COLORS[1], zorder=5)
             ax.annotate(f"plan {plan['value']:g} Mt ({plan['country']}, {plan['year']})", (plan["year"], plan["value"]),
-                        textcoords="offset points", xytext=(8, -12), fontsize=8, color=COLORS[1])
+                        textcoords="offset points", xytext=(14, 8), fontsize=8, color=COLORS[1])
         ax.set_ylabel("million tonnes (Mt)")
-        ax.set_ylim(0, None)
+        ax.set_ylim(0, max([*rows["value"], *forecasts["value"], *plans["value"], 1]) * 1.15)
+        ax.set_xlim(rows["year"].min() - 0.3 if len(rows) else None, ax.get_xlim()[1] + 0.5)
         ax.grid(axis="y", alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(loc="center left", fontsize=8, frameon=False)
-    alt = "Crude oil production of Kazakhstan and Azerbaijan by year, with the Kazakh plan for 2024."
-    return _finish(fig, "oil_production", "Crude oil production, Kazakhstan and Azerbaijan",
-                   data.provenance(rows, plans), alt)
+        ax.legend(loc="lower left", fontsize=8, frameon=False)
+    alt = ("Oil production of Kazakhstan and Azerbaijan by year: figures stated in documents, forecasts and "
+           "plans, next to the official series (Energy Institute, EIA) when they are in the curated tables.")
+    return _finish(fig, "oil_production", "Oil production, Kazakhstan and Azerbaijan: stated and official",
+                   data.provenance(rows, forecasts, plans), alt, chart_data(rows, forecasts, plans))
 
 
 def differing_checks(data: ReportData) -> Chart:
@@ -274,20 +315,22 @@ def differing_checks(data: ReportData) -> Chart:
                 f"{row['publisher']} {fmt(row['value'], row['unit'])} vs {other} "
                 f"{fmt(row['compared_value'], row['unit'])}", 75))
         ys = list(range(len(pairs)))[::-1]
+        excess = pairs["excess_pct"].fillna(0)
         colors = [COLORS[1] if d < 0 else COLORS[0] for d in pairs["deviation_pct"].fillna(0)]
-        bars = ax.barh(ys, pairs["deviation_pct"].fillna(0), color=colors, height=0.6)
-        ax.bar_label(bars, labels=[f"{d:+.1f}%" for d in pairs["deviation_pct"].fillna(0)], fontsize=8, padding=3)
+        bars = ax.barh(ys, excess, color=colors, height=0.6)
+        ax.bar_label(bars, labels=[f"{e:.2g}% (raw {d:+.1f}%)" for e, d in
+                                   zip(excess, pairs["deviation_pct"].fillna(0), strict=True)], fontsize=8, padding=3)
         ax.set_yticks(ys, labels, fontsize=7)
         ax.axvline(0, color="#333333", linewidth=0.8)
-        deviations = pairs["deviation_pct"].fillna(0)
-        span = max(deviations.abs().max(), 1)
-        ax.set_xlim(min(deviations.min(), -span * 0.15) * 1.35, max(deviations.max(), span * 0.15) * 1.35)
-        ax.set_xlabel("deviation of the first figure from the second, %")
+        ax.set_xlim(0, max(excess.max(), 0.1) * 1.6)
+        ax.set_xlabel("gap beyond rounding, % of the second figure (blue: first higher, red: lower)", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         claims = data.observations[data.observations["ref"].isin(set(pairs["claim_id"]) | set(pairs["compared_ref"]))]
         provenance = data.provenance(claims)
-    alt = f"{len(pairs)} pairs of figures that disagree beyond tolerance, as deviation in percent."
-    return _finish(fig, "claim_checks_differ", "Claim checks that differ", provenance, alt)
+    alt = f"{len(pairs)} pairs of figures that disagree beyond their rounding, as the excess in percent."
+    table = pairs[["claim_id", "compared_ref", "metric", "period", "value", "compared_value", "unit",
+                   "deviation_pct", "excess", "excess_pct", "reason"]] if len(pairs) else None
+    return _finish(fig, "claim_checks_differ", "Claim checks that differ beyond rounding", provenance, alt, table)
 
 
 CHARTS = (trade_turnover, middle_corridor, btc, oil_production, differing_checks)

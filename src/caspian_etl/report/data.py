@@ -101,14 +101,42 @@ def load(paths: DataPaths) -> ReportData:
                       targets=read_table(paths, "targets"), snapshots=snapshot_index(paths))
 
 
+def once_per_pair(checks: pd.DataFrame) -> pd.DataFrame:
+    """Each pair of claims once (A vs B, not also B vs A); checks against official series all kept."""
+    claim_pair = checks["compared_basis"] == "reported"
+    return checks[~claim_pair | (checks["claim_id"] < checks["compared_ref"])].copy()
+
+
 def differing_pairs(checks: pd.DataFrame) -> pd.DataFrame:
-    """The claim checks that differ, each pair of claims once (A vs B, not also B vs A), largest gap first."""
-    differ = checks[checks["verdict"] == "differs"].copy()
+    """The claim checks that differ, each pair once, the largest excess beyond rounding first."""
+    differ = checks[checks["verdict"] == "differs"]
     if differ.empty:
-        return differ
-    claim_pair = differ["compared_basis"] == "reported"
-    keep = ~claim_pair | (differ["claim_id"] < differ["compared_ref"])
-    differ = differ[keep].copy()
-    differ["abs_deviation"] = differ["deviation_pct"].abs()
-    return differ.sort_values(["metric", "period", "abs_deviation", "claim_id"],
-                              ascending=[True, True, False, True], na_position="last")
+        return differ.copy()
+    differ = once_per_pair(differ)
+    return differ.sort_values(["excess_pct", "metric", "period", "claim_id"],
+                              ascending=[False, True, True, True], na_position="last")
+
+
+VERDICT_ORDER = {"differs": 0, "same_origin": 1, "not_comparable": 2, "consistent": 3, "no_independent_data": 4}
+
+
+def explained_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """Every check that compared two figures (not no_independent_data), each pair once, most severe first."""
+    rows = once_per_pair(checks[checks["verdict"] != "no_independent_data"])
+    rows["_order"] = rows["verdict"].map(VERDICT_ORDER)
+    return rows.sort_values(["_order", "excess_pct", "metric", "period", "claim_id"],
+                            ascending=[True, False, True, True, True], na_position="last").drop(columns="_order")
+
+
+def data_as_of(data: ReportData) -> str:
+    """The latest date the data itself carries: the newest publication of a claim and the newest official
+    period (never the clock), so the same tables give the same page."""
+    obs = data.observations
+    published = [d for d in obs["published"].dropna()] if "published" in obs else []
+    official = obs[obs["basis"] == "official"]["period_end"].dropna()
+    parts = []
+    if published:
+        parts.append(f"latest claim published {max(published).isoformat()}")
+    if len(official):
+        parts.append(f"latest official figure for a period ending {max(official).isoformat()}")
+    return "; ".join(parts) or "no dated figure yet"

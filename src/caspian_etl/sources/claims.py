@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ NAME = "claims"
 FILE_NAME = "claims.csv"
 REGISTRY_COLUMNS = ["claim_id", "metric", "value", "unit", "period", "kind", "country", "partner", "document",
                     "publisher", "endnote", "source_url", "published", "note"]
+# Later columns: a registry without them still reads (each is empty then); see data/raw/claims/README.md.
+OPTIONAL_COLUMNS = ["origin", "stated_on", "precision", "target_type"]
+ALL_COLUMNS = REGISTRY_COLUMNS + OPTIONAL_COLUMNS
 
 
 def fetch(ctx: FetchContext) -> None:
@@ -39,6 +43,21 @@ def _clean(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def stated_precision(value_as_written: str) -> float | None:
+    """Half a unit of the last digit written: "2.7" -> 0.05, "2.764" -> 0.0005, "88" -> 0.5, "840000" -> 0.5.
+
+    Trailing zeros of a whole number are taken as written (the registry's `precision` column says otherwise,
+    e.g. 5000 for "approximately 840,000"). None when the text is not a plain number (the row is quarantined).
+    """
+    try:
+        exponent = Decimal(value_as_written.strip()).as_tuple().exponent
+    except (InvalidOperation, AttributeError):
+        return None
+    if not isinstance(exponent, int):  # NaN or infinity
+        return None
+    return float(Decimal(5) * Decimal(10) ** (exponent - 1))
 
 
 def parse_registry(data: bytes, sha256: str, *, origin: str = FILE_NAME) -> pd.DataFrame:
@@ -57,10 +76,10 @@ def parse_registry(data: bytes, sha256: str, *, origin: str = FILE_NAME) -> pd.D
 def _parse_rows(reader: csv.DictReader, lines: list[str], sha256: str, origin: str) -> pd.DataFrame:
     header = reader.fieldnames or []
     missing = [c for c in REGISTRY_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in REGISTRY_COLUMNS]
+    unknown = [c for c in header if c not in ALL_COLUMNS]
     if missing or unknown:
         raise ParseError(f"{origin}: header must be {','.join(REGISTRY_COLUMNS)} "
-                         f"(missing {missing}, unknown {unknown})", source=NAME)
+                         f"[,{','.join(OPTIONAL_COLUMNS)}] (missing {missing}, unknown {unknown})", source=NAME)
     rows = []
     last_line = reader.line_num  # physical lines read so far (the header)
     for record in reader:
@@ -78,9 +97,11 @@ def _parse_rows(reader: csv.DictReader, lines: list[str], sha256: str, origin: s
             row_reason = f"line {line_no}: {len(extra)} cell(s) beyond the header"
         else:
             row_reason = None
-        row = {c: _clean(record.get(c)) for c in REGISTRY_COLUMNS}
+        row = {c: _clean(record.get(c)) for c in ALL_COLUMNS}
         if row["endnote"] is not None and row["endnote"].isdigit():
             row["endnote"] = int(row["endnote"])
+        if row["precision"] is None and row["value"] is not None:
+            row["precision"] = stated_precision(row["value"])
         row.update(frequency=None, period_start=None, period_end=None)
         if row["period"] is not None:
             try:

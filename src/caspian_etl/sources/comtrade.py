@@ -50,6 +50,7 @@ DATA_CAP = 100_000  # rows asked for per keyed request (the free tier's limit pe
 MAX_PERIODS = 12  # periods per request; more are split before asking
 FIRST_YEAR = 2010
 DEFAULT_REPORTERS = ("KAZ", "AZE")
+DEFAULT_WORLD_REPORTERS = (398, 31)  # KAZ and AZE (M49): the reporters whose claims name world totals
 FLOWS = ("X", "M")
 
 # TOTAL, every HS chapter (77 is reserved in HS), and the headings the seed documents name: wheat 1001,
@@ -58,6 +59,10 @@ FLOWS = ("X", "M")
 CHAPTERS = tuple(f"{c:02d}" for c in range(1, 98) if c != 77)
 HEADINGS = ("1001", "2709", "2710", "7304", "7305", "7306", "7604")
 COMMODITIES = ("TOTAL", *CHAPTERS, *HEADINGS)
+# Against the world (partner 0): only what the claims measure -- cereals (10), wheat (1001), mineral fuels (27)
+# and crude oil (2709), so "8.1 Mt of grain exports" or a marketing-year total can be checked.
+WORLD = 0
+WORLD_COMMODITIES = ("10", "1001", "27", "2709")
 # Comtrade quantity unit codes (bulk files give only the code; the API also gives the abbreviation)
 QTY_UNITS = {"5": "u", "8": "kg", "7": "l", "12": "m³"}
 NO_QUANTITY_UNITS = frozenset({"-1", "1"})  # N/A and "No Quantity"
@@ -167,6 +172,11 @@ def initial_queries(window_start: date | None, window_end: date | None, today: d
                 continue
             for i in range(0, len(periods), MAX_PERIODS):
                 queries.append(Query(freq, reporter, others, tuple(periods[i:i + MAX_PERIODS]), FLOWS, COMMODITIES))
+            # a configured partner list says exactly whom to ask; by default KAZ and AZE also face the world
+            if reporter in DEFAULT_WORLD_REPORTERS and not os.environ.get(PARTNERS_ENV):
+                for i in range(0, len(periods), MAX_PERIODS):
+                    queries.append(Query(freq, reporter, (WORLD,), tuple(periods[i:i + MAX_PERIODS]), FLOWS,
+                                         WORLD_COMMODITIES))
     return queries
 
 

@@ -52,6 +52,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("EG.FEC.RNEW.ZS", "energy_indicators", "%"),  # renewables, % of final energy consumption
     Indicator("EG.ELC.RNEW.ZS", "energy_indicators", "%"),  # renewable electricity, % of output
     Indicator("IS.SHP.GOOD.TU", "corridor_indicators", "TEU"),  # container port traffic
+    Indicator("PA.NUS.FCRF", "macro_indicators", "LCU per USD"),  # official exchange rate: manat claims in USD
 )
 _BY_CODE = {i.code: i for i in INDICATORS}
 TABLES = ("macro_indicators", "energy_indicators", "corridor_indicators")
@@ -162,5 +163,6 @@ SOURCE = Source(
     default_base_url=DEFAULT_BASE_URL,
     supports_window=True,
     schedule="0 4 2 * *",  # WDI updates a few times a year: monthly is plenty (02 of the month, 04:00 UTC)
-    description="GDP, trade openness, fuel-export share, FDI, renewables and port traffic for KAZ, AZE, GEO, TUR.",
+    description="GDP, trade openness, fuel-export share, FDI, renewables, port traffic and the official exchange "
+                "rate for KAZ, AZE, GEO, TUR.",
 )
