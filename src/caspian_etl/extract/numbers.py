@@ -8,6 +8,13 @@ WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
 }
+# a multiple written as one word (unit ratio)
+MULTIPLE_WORDS = {
+    "twofold": 2.0, "two-fold": 2.0, "threefold": 3.0, "fourfold": 4.0, "fivefold": 5.0, "sixfold": 6.0,
+    "sevenfold": 7.0, "eightfold": 8.0, "ninefold": 9.0, "tenfold": 10.0, "twice": 2.0, "doubled": 2.0,
+    "double": 2.0, "doubling": 2.0, "tripled": 3.0, "triple": 3.0, "tripling": 3.0, "quadrupled": 4.0,
+    "halved": 0.5,
+}
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mln": 1e6, "mn": 1e6, "m": 1e6,
           "bln": 1e9, "bn": 1e9, "b": 1e9, "k": 1e3}
 SCALE_WORDS = {"thousand": "thousand", "k": "thousand", "million": "million", "mln": "million", "mn": "million",
