@@ -21,7 +21,7 @@ from datetime import date
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
 from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
-from caspian_etl.extract.metrics import UNCLASSIFIED, classify
+from caspian_etl.extract.metrics import UNCLASSIFIED, classify, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
 from caspian_etl.extract.sentences import Sentence, split_sentences
@@ -32,7 +32,7 @@ _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
 _TO_RATE = {"t": "t/yr", "kt": "kt/yr", "Mt": "Mt/yr", "TEU": "TEU/yr"}
 _SINCE = re.compile(r"\bsince\s+$", re.I)
-_PERIOD_KINDS = ("observation", "growth_rate", "share", "change")  # kinds whose period the context may give
+_PERIOD_KINDS = ("observation", "growth_rate", "share")  # kinds whose period the context may give
 _DATE_MARKER = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s")
 
 
@@ -64,6 +64,8 @@ class _Context:
     title: str | None
     home: str | None
     article_countries: list[str]
+    text: str
+    headline: str | None  # the first line of a plain text, when no title is given
 
 
 def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int, int], kind: str,
@@ -90,9 +92,9 @@ def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int
 
 def _confidence(where_metric: str, where_period: str, period: PeriodMention | None, kind: str, ambiguous: bool,
                 metric: str) -> tuple[float, list[str]]:
-    score = {"clause": 0.9, "sentence": 0.8, "title": 0.65, "none": 0.3}[where_metric]
-    notes = [] if where_metric in ("clause", "sentence") else [
-        "metric from the title" if where_metric == "title" else "no metric recognised"]
+    score = {"clause": 0.9, "sentence": 0.8, "title": 0.65, "context": 0.6, "none": 0.3}[where_metric]
+    notes = {"clause": [], "sentence": [], "title": ["metric from the title"],
+             "context": ["metric from the sentences before"], "none": ["no metric recognised"]}[where_metric]
     if where_period == "sentence":
         score -= 0.1
         notes.append("period stated outside the figure's clause")
@@ -115,7 +117,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
 
 
 def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], carried: PeriodMention | None,
-            ctx: _Context, paragraph: str) -> Figure:
+            ctx: _Context, paragraph: str, paragraph_before: str) -> Figure:
     text = sentence.text
     cs, ce = clause_of(text, raw.start)
     clause, before = text[cs:ce], text[cs:raw.start]
@@ -126,7 +128,12 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     value = raw.value
     if kind == "growth_rate" and raw.unit == "%" and is_decline(before):
         value = -value
-    metric, where = classify(raw.unit, text, ctx.title, (raw.start, raw.end), (cs, ce))
+    preceding = ctx.text[:sentence.start]
+    named = with_port(text, preceding)
+    if named != text:  # 'the port' resolved to the port named before: the clause now names it
+        cs, ce = cs, len(named) if ce == len(text) else ce
+    metric, where = classify(raw.unit, named, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
+                             context=paragraph_before)
     period, where_period = _own_period(mentions, raw, (cs, ce), kind, text, carried)
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
@@ -153,21 +160,24 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
 def extract_figures(text: str, *, published: date | None = None, title: str | None = None,
                     home_country: str | None = None) -> list[Figure]:
     """Every figure with a unit in `text` (body text only), in reading order."""
-    ctx = _Context(published, title, home_country, countries_in(f"{title or ''} {text}"))
+    first_line = text.strip().split("\n", 1)[0]
+    headline = None if title or len(first_line) > 200 or "\n" not in text.strip() else first_line
+    ctx = _Context(published, title, home_country, countries_in(f"{title or ''} {text}"), text, headline)
     figures: list[Figure] = []
     anchor: str | None = None  # the last period the text stated (for 'the same period last year')
     carried: PeriodMention | None = None  # the last period of the previous sentence, same paragraph
     paragraph_start, previous_end = 0, 0
     for sentence in split_sentences(text):
         if "\n" in text[previous_end:sentence.start]:
-            carried, paragraph_start = None, sentence.start
+            paragraph_start = sentence.start
         previous_end = sentence.end
         body = _DATE_MARKER.sub(lambda m: " " * len(m.group(0)), sentence.text)
         mentions = find_periods(body, published, anchor)
         paragraph_end = text.find("\n", sentence.end)
         paragraph = text[paragraph_start:paragraph_end if paragraph_end >= 0 else len(text)]
+        before = text[paragraph_start:sentence.start]
         for raw in find_figures(body):
-            figures.append(_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph))
+            figures.append(_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before))
         own = [p for p in mentions if not p.base and not p.deadline]
         if own:
             carried = own[-1]

@@ -122,8 +122,8 @@ def _resolve(unit_text: str | None, currency: str | None, scale: str | None, rat
 def _counted(sentence: str, m: re.Match[str]) -> tuple[str, int] | None:
     """('trains', end) when a counted noun follows the bare number ('287 block trains')."""
     noun = _COUNT_NOUN.match(sentence, m.end())
-    if noun is None or m.group("scale") or m.group("cur"):
-        return None
+    if noun is None or m.group("scale") or m.group("cur") or re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+        return None  # 'in 2022 TITR container traffic': a year, not a count
     word = re.sub(r"\s+", " ", noun.group("noun").lower())
     unit = _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s")) or _NOUN_UNITS.get(word[:-2] if
                                                                                         word.endswith("es") else word)

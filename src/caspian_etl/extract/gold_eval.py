@@ -155,7 +155,7 @@ def period_verdict(gold: str | None, found: str | None) -> PeriodVerdict:
         g, f = parse_period(gold), parse_period(found)
     except PeriodError:
         return "wrong"
-    if g.code == f.code:
+    if (g.start, g.end) == (f.start, f.end):  # 2020-H1 is 2020-01..2020-06
         return "exact"
     return "coarser" if f.start <= g.start and g.end <= f.end else "wrong"
 

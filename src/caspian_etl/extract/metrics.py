@@ -24,6 +24,8 @@ CORRIDOR = (r"middle corridor|\btitr\b|\btmtm\b|trans-?caspian (?:international 
             r"transcaspian")
 BTC = r"\bbtc\b|baku-tbilisi-ceyhan"
 CPC = r"\bcpc\b|caspian pipeline consortium"
+KAZ = r"kazakh|\bkmg\b|kazmunaigas|kazmunaygas"
+TIME = r"\btime|\bdays\b|\bhours\b|journey|travel|\btake|within|lasts|needs"
 OIL = r"\boil\b|crude|condensate|petroleum"
 TRADE = r"trade|turnover|traded"
 CAPACITY = r"capacity|capable of|throughput of up to|designed to"
@@ -50,7 +52,7 @@ def _port_rules() -> tuple[Rule, ...]:
     for port, name in PORTS.items():
         capacity = "aktau_port_capacity" if port == "aktau" else f"port_capacity_{port}"
         rules += [Rule(f"port_container_capacity_{port}", ("container_rate",), (name,)),
-                  Rule(f"port_containers_{port}", ("containers",), (name,)),
+                  Rule(f"port_containers_{port}", ("containers",), (name, CONTAINERS)),
                   Rule(capacity, MASS, (name, CAPACITY)),
                   Rule(f"port_cargo_{port}", ("mass",), (name, CARGO), unless=OIL)]
     return tuple(rules)
@@ -60,15 +62,18 @@ RULES: tuple[Rule, ...] = (
     Rule("btc_quota", MASS, (BTC, r"quota")),
     Rule("btc_capacity", MASS, (BTC, CAPACITY)),
     Rule("oil_exports_via_cpc", ("mass",), (CPC,)),
-    Rule("oil_exports_via_btc", MASS, (BTC, r"kazakh")),
-    Rule("oil_exports_via_btc", MASS, (r"kazakh", OIL, r"azerbaijan|\bbaku\b|tanker|ceyhan"), unless=r"\bport\b"),
+    Rule("oil_exports_via_btc", MASS, (BTC, KAZ)),
+    Rule("oil_exports_via_btc", MASS, (KAZ, OIL, r"azerbaijan|\bbaku\b|tanker|ceyhan"), unless=r"\bport\b"),
     Rule("btc_throughput", ("mass",), (BTC,)),
     *_port_rules(),
     Rule("block_trains", ("trains", "train_rate"), (r"train",)),
     Rule("middle_corridor_container_capacity", ("container_rate",), (CORRIDOR,)),
     Rule("middle_corridor_capacity", MASS, (CORRIDOR + r"|route|corridor", CAPACITY + r"|per year|annually|a year")),
     Rule("aktau_baku_containers_kmtf", ("containers",), (r"kazmortransflot|kmtf",)),
-    Rule("middle_corridor_containers", ("containers",), (CORRIDOR + r"|corridor|route",)),
+    Rule("middle_corridor_containers", ("containers",), (CORRIDOR + r"|corridor|route", CONTAINERS)),
+    Rule("middle_corridor_length", ("length",), (CORRIDOR + r"|route|corridor", r"span|long|length|stretch"),
+         unless=r"reduc|shorter"),
+    Rule("grain_terminal_capacity", MASS, (r"grain", r"terminal", CAPACITY)),
     Rule("caspian_seaport_cargo", ("mass",), (CORRIDOR + r"|trans-caspian", r"seaports|sea ports|ports of")),
     Rule("grain_rail_transport", ("mass",), (r"grain", r"transport|rail")),
     Rule("grain_exports", ("mass",), (r"grain|wheat", r"export")),
@@ -77,18 +82,19 @@ RULES: tuple[Rule, ...] = (
     Rule("oil_exports", ("mass",), (OIL, r"export")),
     Rule("oil_production", ("mass",), (OIL, r"produc|output|extract")),
     Rule("middle_corridor_cargo", ("mass",), (CORRIDOR + r"|corridor|route", CARGO)),
-    Rule("gas_exports", ("gas_volume",), (r"export",)),
-    Rule("gas_consumption", ("gas_volume",), (r"consum",)),
-    Rule("gas_processing", ("gas_volume",), (r"process",)),
-    Rule("gas_production", ("gas_volume",), (r"produc|output|extract|gas",)),
+    Rule("gas_exports", ("gas_volume",), (r"\bgas\b", r"export",)),
+    Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
+    Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
+    Rule("gas_production", ("gas_volume",), (r"\bgas\b", r"produc|output|extract|gas\b"), unless=r"oil"),
     Rule("goods_exports", ("money_usd",), (r"export",)),
     Rule("goods_imports", ("money_usd",), (r"import",)),
     Rule("trade_turnover", ("money_usd",), (TRADE,)),
     Rule("trade_turnover_azn", ("money_azn",), (TRADE,)),
     Rule("focl_investment", ("money_usd",), (r"fib(?:er|re)|cable|focl", r"invest|cost")),
-    Rule("vessel_handling_time", ("duration",), (r"vessel|ship", r"load|unload|handl|process")),
-    Rule("ferry_processing_time", ("duration",), (r"ferry", r"handl|process|cycle")),
-    Rule("middle_corridor_transit_time", ("duration",), (r"transit|deliver|travel|journey|shipping time|days to",)),
+    Rule("vessel_handling_time", ("duration",), (r"vessel|ship", r"load|unload|handl|process", TIME)),
+    Rule("ferry_processing_time", ("duration",), (r"ferry", r"handl|process|cycle", TIME)),
+    Rule("middle_corridor_transit_time", ("duration",), (r"transit|deliver|travel|journey|shipping time|days to|goods",
+                                                         TIME)),
     Rule("focl_length", ("length",), (r"fib(?:er|re)|cable|focl",)),
     Rule("focl_bandwidth", ("bandwidth",), ()),
     Rule("port_berths", ("berths",), ()),
@@ -143,11 +149,27 @@ def _growth_metric(level: str, unit: str) -> str:
     return level + suffix if level + suffix in _catalog() else level
 
 
+_THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
+
+
+def last_port(text: str) -> str | None:
+    """The port the text named last ('Baku Port ... the port handled': the port is Baku)."""
+    hits = [(m.start(), port) for port, name in PORTS.items() for m in re.finditer(name, text, re.I)]
+    return max(hits)[1] if hits else None
+
+
+def with_port(text: str, preceding: str) -> str:
+    """'the port handled 4.2 million tons' -> the same text naming the port the preceding text named."""
+    if _THE_PORT.search(text) and last_port(text) is None and (port := last_port(preceding)):
+        return f"{text} (port of {port.capitalize()})"
+    return text
+
+
 def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int, int] | None = None,
-             clause: tuple[int, int] | None = None) -> tuple[str, str]:
+             clause: tuple[int, int] | None = None, context: str | None = None) -> tuple[str, str]:
     """(metric, where) with where = 'clause' (the figure's own clause names it), 'sentence', 'title' (only the
-    title's words made it fit) or 'none'. `span` is the figure's position in the sentence (for rival words such
-    as export/import), `clause` its clause's."""
+    title's words made it fit), 'context' (the paragraph before the sentence did) or 'none'. `span` is the
+    figure's position in the sentence (for rival words such as export/import), `clause` its clause's."""
     dimension = get_unit(unit).dimension
     dimensions = LEVEL_DIMENSIONS if dimension in GROWTH else (dimension,)
     start, end = span or (0, 0)
@@ -158,6 +180,8 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     if title:
         offset = len(title) + 1
         texts.append((f"{title} {sentence}", "title", (start + offset, end + offset)))
+    if context:
+        texts.append((f"{context} {sentence}", "context", (start + len(context) + 1, end + len(context) + 1)))
     for text, where, local in texts:
         found = _match(dimensions, text, local if span is not None else None)
         if found is not None:

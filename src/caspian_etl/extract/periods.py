@@ -31,7 +31,7 @@ _LAST_YEAR = r"(?:last|the\s+(?:previous|past|preceding))\s+year"
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("same_period", re.compile(rf"\b(?:the\s+)?(?:same|corresponding|like)\s+period\s+(?:of\s+|in\s+)?"
-                               rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))", re.I)),
+                               rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))?", re.I)),
     ("ytd", re.compile(rf"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
                        rf"year[-\s]to[-\s]date)\b", re.I)),
     ("year_end", re.compile(rf"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
@@ -63,8 +63,11 @@ _WHICH = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 # what precedes a comparison base: 'up 86% on 2022', 'than in 2022', 'compared to the same period of 2022',
 # 'against 3.5 million tons a year earlier', 'from the previous year'
 _BASE_BEFORE = re.compile(r"(?:\bthan(?:\s+(?:in|during|for|over))?|\bon|\bcompared\s+(?:to|with)|\bagainst|\bfrom|"
-                          r"\bversus|\bvs\.?|\bover|\brelative\s+to|\bas\s+against|\bin\s+comparison\s+(?:to|with))"
+                          r"\bversus|\bvs\.?|\brelative\s+to|\bas\s+against|\bin\s+comparison\s+(?:to|with))"
                           r"\s+(?:the\s+)?(?:(?:same|corresponding)\s+period\s+(?:of|in)\s+)?(?:the\s+)?$", re.I)
+# the date of an event ('launched in 2017', 'signed in June 2023') is not the period of a figure beside it
+_EVENT_BEFORE = re.compile(r"\b(?:launched|founded|established|commissioned|signed|opened|started|created|set\s+up|"
+                           r"built|began|inaugurated)\s+(?:\w+\s+)?(?:in|on|since)?\s*$", re.I)
 _BASE_AFTER = re.compile(r"^\s*(?:levels?|figures?|volumes?)?\s*(?:a|one)\s+year\s+(?:earlier|before|ago)", re.I)
 
 
@@ -108,9 +111,13 @@ def find_periods(sentence: str, published: date | None = None, anchor: str | Non
             mention = _mention(kind, m, published, anchor)
             if mention is not None:
                 taken.append((m.start(), m.end()))
-                base = bool(_BASE_BEFORE.search(sentence[max(0, m.start() - 40):m.start()])) or \
+                before = sentence[max(0, m.start() - 40):m.start()]
+                base = bool(_BASE_BEFORE.search(before) or _EVENT_BEFORE.search(before)) or \
                     bool(_BASE_AFTER.match(sentence[m.end():m.end() + 40]) and kind != "year")
                 out.append(replace(mention, base=base) if base else mention)
+    if any(not p.base and p.kind != "same_period" for p in out):
+        # 'twice as much as during the same period last year' beside the figure's own period: a base
+        out = [replace(p, base=True) if p.kind == "same_period" and p.code != anchor else p for p in out]
     return sorted(out, key=lambda p: p.start)
 
 
@@ -128,7 +135,9 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
     year, context = _this_year(g, published)
     code: str | None = None
     deadline = False
-    if kind == "same_period":
+    if kind == "same_period" and not g.get("y") and not g.get("last"):  # 'in the corresponding period'
+        code, context = anchor, True
+    elif kind == "same_period":
         y = int(g["y"]) if g.get("y") else (published.year - 1 if published else None)
         if anchor and re.match(r"\d{4}", anchor):
             a = int(anchor[:4])
