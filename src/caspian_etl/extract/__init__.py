@@ -25,6 +25,7 @@ from caspian_etl.extract.metrics import UNCLASSIFIED, classify, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
 from caspian_etl.extract.sentences import Sentence, split_sentences
+from caspian_etl.units import get_unit
 
 REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 
@@ -32,7 +33,11 @@ _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
 _TO_RATE = {"t": "t/yr", "kt": "kt/yr", "Mt": "Mt/yr", "TEU": "TEU/yr"}
 _SINCE = re.compile(r"\bsince\s+$", re.I)
-_PERIOD_KINDS = ("observation", "growth_rate", "share")  # kinds whose period the context may give
+_PERIOD_KINDS = ("observation", "growth_rate", "share")
+_VAGUE = re.compile(r"\b(?:previous|recent|past|coming|next)\s+years\b|\btoday\b|\bat\s+present\b|\bcurrently\b|"
+                    r"\bprior\s+to\b|\bbefore\s+the\b|\bago\b|\bin\s+the\s+long\s+term\b|\bnowadays\b", re.I)
+_FLOW_DIMENSIONS = ("mass", "containers", "money_usd", "money_azn", "money_eur", "gas_volume", "trains", "share",
+                    "ratio", "mass_rate", "container_rate")  # kinds whose period the context may give
 _DATE_MARKER = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s")
 
 
@@ -85,15 +90,16 @@ def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int
         return nearest_period(in_clause, raw.start, raw.end), "clause"
     if candidates:
         return nearest_period(candidates, raw.start, raw.end), "sentence"
-    if carried is not None and kind in _PERIOD_KINDS:
+    if carried is not None and kind in _PERIOD_KINDS and get_unit(raw.unit).dimension in _FLOW_DIMENSIONS:
         return carried, "context"
     return None, "none"
 
 
 def _confidence(where_metric: str, where_period: str, period: PeriodMention | None, kind: str, ambiguous: bool,
                 metric: str) -> tuple[float, list[str]]:
-    score = {"clause": 0.9, "sentence": 0.8, "title": 0.65, "context": 0.6, "none": 0.3}[where_metric]
-    notes = {"clause": [], "sentence": [], "title": ["metric from the title"],
+    score = {"clause": 0.9, "entity": 0.8, "sentence": 0.75, "title": 0.65, "context": 0.5, "none": 0.3}[where_metric]
+    notes = {"clause": [], "entity": ["route, port or pipeline named outside the clause"],
+             "sentence": ["metric read from the whole sentence"], "title": ["metric from the title"],
              "context": ["metric from the sentences before"], "none": ["no metric recognised"]}[where_metric]
     if where_period == "sentence":
         score -= 0.1
@@ -121,7 +127,7 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     text = sentence.text
     cs, ce = clause_of(text, raw.start)
     clause, before = text[cs:ce], text[cs:raw.start]
-    if raw.unit in _TO_RATE and _RATE_CONTEXT.search(clause) and _ANNUAL.search(clause):
+    if raw.unit in _TO_RATE and _RATE_CONTEXT.search(clause) and (_ANNUAL.search(clause) or raw.unit == "TEU"):
         # 'an annual capacity of 50 million tons', 'a quota of 1.5 million tons ... annually': a rate
         raw = replace(raw, unit=_TO_RATE[raw.unit])
     kind = kind_of(clause, before, raw.unit)
@@ -129,11 +135,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     if kind == "growth_rate" and raw.unit == "%" and is_decline(before):
         value = -value
     preceding = ctx.text[:sentence.start]
-    named = with_port(text, preceding)
-    if named != text:  # 'the port' resolved to the port named before: the clause now names it
-        cs, ce = cs, len(named) if ce == len(text) else ce
-    metric, where = classify(raw.unit, named, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
-                             context=paragraph_before)
+    metric, where = classify(raw.unit, text, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
+                             context=with_port(paragraph_before + " the port", preceding))
     period, where_period = _own_period(mentions, raw, (cs, ce), kind, text, carried)
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
@@ -182,6 +185,8 @@ def extract_figures(text: str, *, published: date | None = None, title: str | No
         if own:
             carried = own[-1]
             anchor = own[-1].code
+        if _VAGUE.search(body):  # 'in previous years', 'today': the period before no longer holds
+            carried = None
     return figures
 
 

@@ -32,7 +32,7 @@ _UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b|Mt\b|TEUs?\b|days?\b|hours?
          r"(?:U\.?S\.?\s+)?dollars?\b|US\s+dollars\b|USD\b|manats?\b|AZN\b|"
          r"euros?\b|EUR\b|barrels\s+(?:per|a)\s+day\b|bpd\b|b/d\b|times\b|-?fold\b")
 _RATE = re.compile(r"\s*(?:per\s+year|a\s+year|per\s+annum|annually|/\s*y(?:ea)?r)\b", re.I)
-_PER = re.compile(r"\s*(?:(?:per|a|every|in\s+a|each)\s+(?P<per>year|month|week|day)|(?P<ly>annually|monthly|weekly|"
+_PER = re.compile(r"[^,.;:]{0,30}?\s(?:(?:per|a|every|in\s+a|each)\s+(?P<per>year|month|week|day)|(?P<ly>annually|monthly|weekly|"
                   r"daily))\b", re.I)
 _RATE_UNITS = {("trains", "year"): "trains/yr", ("trains", "week"): "trains/week", ("tankers", "month"): "tankers/month",
                ("ferries", "day"): "ferries/day", ("flights", "week"): "flights/week", ("TEU", "month"): "TEU/month",

@@ -68,7 +68,8 @@ RULES: tuple[Rule, ...] = (
     *_port_rules(),
     Rule("block_trains", ("trains", "train_rate"), (r"train",)),
     Rule("middle_corridor_container_capacity", ("container_rate",), (CORRIDOR,)),
-    Rule("middle_corridor_capacity", MASS, (CORRIDOR + r"|route|corridor", CAPACITY + r"|per year|annually|a year")),
+    Rule("middle_corridor_capacity", MASS, (CORRIDOR + r"|route|corridor", CAPACITY)),
+    Rule("middle_corridor_capacity", ("mass_rate",), (CORRIDOR + r"|route|corridor",)),
     Rule("aktau_baku_containers_kmtf", ("containers",), (r"kazmortransflot|kmtf",)),
     Rule("middle_corridor_containers", ("containers",), (CORRIDOR + r"|corridor|route", CONTAINERS)),
     Rule("middle_corridor_length", ("length",), (CORRIDOR + r"|route|corridor", r"span|long|length|stretch"),
@@ -85,7 +86,7 @@ RULES: tuple[Rule, ...] = (
     Rule("gas_exports", ("gas_volume",), (r"\bgas\b", r"export",)),
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
-    Rule("gas_production", ("gas_volume",), (r"\bgas\b", r"produc|output|extract|gas\b"), unless=r"oil"),
+    Rule("gas_production", ("gas_volume",), (r"\bgas\b",)),
     Rule("goods_exports", ("money_usd",), (r"export",)),
     Rule("goods_imports", ("money_usd",), (r"import",)),
     Rule("trade_turnover", ("money_usd",), (TRADE,)),
@@ -121,8 +122,12 @@ def _distance(pattern: str, text: str, start: int, end: int) -> int:
     return min((max(0, s - end, start - e) for s, e in spans), default=10**9)
 
 
-def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None) -> str | None:
+def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None, own: str) -> str | None:
+    """The first rule that fits `text`; a capacity metric also needs a capacity word in `own` (the figure's
+    clause), so a capacity stated in a neighbouring sentence does not turn a volume into one."""
     for rule in RULES:
+        if "capacity" in rule.metric and rule.dimensions != ("mass_rate",) and not re.search(CAPACITY, own, re.I):
+            continue
         if not set(rule.dimensions) & set(dimensions):
             continue
         if rule.metric in ("goods_exports", "goods_imports") and _TURNOVER.search(text):
@@ -149,6 +154,7 @@ def _growth_metric(level: str, unit: str) -> str:
     return level + suffix if level + suffix in _catalog() else level
 
 
+_ENTITIES = re.compile("|".join((CORRIDOR, BTC, CPC, *PORTS.values())), re.I)
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
@@ -174,8 +180,14 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     dimensions = LEVEL_DIMENSIONS if dimension in GROWTH else (dimension,)
     start, end = span or (0, 0)
     texts = []
+    own = sentence[clause[0]:clause[1]] if clause is not None else sentence
     if clause is not None:
-        texts.append((sentence[clause[0]:clause[1]], "clause", (start - clause[0], end - clause[0])))
+        texts.append((own, "clause", (start - clause[0], end - clause[0])))
+        # the clause plus the names (corridor, port, pipeline, country) the sentence and the text before use:
+        # 'the route's cargo volume went up by 62%' is Middle Corridor cargo when the text is about the corridor
+        names = " ".join(m.group(0) for m in _ENTITIES.finditer(f"{context or ''} {title or ''} {sentence}"))
+        if names:
+            texts.append((f"{own} ({names})", "entity", (start - clause[0], end - clause[0])))
     texts.append((sentence, "sentence", (start, end)))
     if title:
         offset = len(title) + 1
@@ -183,7 +195,7 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     if context:
         texts.append((f"{context} {sentence}", "context", (start + len(context) + 1, end + len(context) + 1)))
     for text, where, local in texts:
-        found = _match(dimensions, text, local if span is not None else None)
+        found = _match(dimensions, text, local if span is not None else None, own)
         if found is not None:
             return (_growth_metric(found, unit) if dimension in GROWTH else found), where
     return UNCLASSIFIED, "none"

@@ -48,6 +48,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                         rf"|(?P<h>[12])H\s?(?P<y2>{_YEAR})|H(?P<h3>[12])\s?(?P<y3>{_YEAR}))", re.I)),
     ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\s+(?:of\s+)?"
                            rf"(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR}))?|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR}))", re.I)),
+    ("date", re.compile(rf"\b\d{{1,2}}\s+{_MONTH},?\s+{_YEAR}\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,\s+{_YEAR}\b",
+                        re.I)),  # a day ('12 March 2024', 'August 22nd, 2023'): when something happened
     ("month", re.compile(rf"\b(?:in\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I)),
     ("bare_month", re.compile(rf"\b(?:in|this|last|during|since|by)\s+(?P<m>{_MONTH})(?!\s*\d)\b", re.I)),
     ("year_range", re.compile(rf"\b(?:(?P<by>by|until|till)\s+)?(?P<y>{_YEAR})\s?(?:-|–|—|to)\s?(?P<y2>{_YEAR})\b",
@@ -131,6 +133,8 @@ def _this_year(g: dict, published: date | None) -> tuple[int | None, bool]:
 
 
 def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | None) -> PeriodMention | None:
+    if kind == "date":
+        return PeriodMention(m.group(0), m.start(), m.end(), kind, False, base=True)
     g = m.groupdict()
     year, context = _this_year(g, published)
     code: str | None = None
