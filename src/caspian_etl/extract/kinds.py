@@ -61,8 +61,10 @@ def is_decline(clause_before: str) -> bool:
     return bool(words) and bool(_DECLINE.fullmatch(words[-1].group(0)))
 
 
-def kind_of(clause: str, before: str, unit: str) -> Kind:
-    """`clause`: the governing clause; `before`: its text up to the figure."""
+def kind_of(clause: str, before: str, unit: str, after: str = "") -> Kind:
+    """`clause`: the governing clause; `before`/`after`: its text before and after the figure. A modality word
+    counts in the whole clause; a capacity word only before the figure or right after it ('a capacity of 4.1
+    million tons', '40 GW capacity'), not at the far end of the clause."""
     if unit == "ratio":
         return "growth_rate"
     if unit == "%":
@@ -71,7 +73,7 @@ def kind_of(clause: str, before: str, unit: str) -> Kind:
         return "growth_rate"
     if _CHANGE_BEFORE.search(before):
         return "change"
-    if _CAPACITY.search(clause) or unit in POWER_UNITS:
+    if _CAPACITY.search(before) or _CAPACITY.search(after[:30]) or unit in POWER_UNITS:
         return "capacity"
     if _TARGET.search(clause):
         return "target"

@@ -24,6 +24,7 @@ CORRIDOR = (r"middle corridor|\btitr\b|\btmtm\b|trans-?caspian (?:international 
             r"transcaspian")
 BTC = r"\bbtc\b|baku-tbilisi-ceyhan"
 CPC = r"\bcpc\b|caspian pipeline consortium"
+OTHER_ROUTE = r"suez|red sea|northern corridor|around africa|cape of good hope|southern tip"
 KAZ = r"kazakh|\bkmg\b|kazmunaigas|kazmunaygas"
 TIME = r"\btime|\bdays\b|\bhours\b|journey|travel|\btake|within|lasts|needs"
 OIL = r"\boil\b|crude|condensate|petroleum"
@@ -71,7 +72,8 @@ RULES: tuple[Rule, ...] = (
     Rule("middle_corridor_capacity", MASS, (CORRIDOR + r"|route|corridor", CAPACITY)),
     Rule("middle_corridor_capacity", ("mass_rate",), (CORRIDOR + r"|route|corridor",)),
     Rule("aktau_baku_containers_kmtf", ("containers",), (r"kazmortransflot|kmtf",)),
-    Rule("middle_corridor_containers", ("containers",), (CORRIDOR + r"|corridor|route", CONTAINERS)),
+    Rule("middle_corridor_containers", ("containers",), (CORRIDOR + r"|corridor|route", CONTAINERS),
+         unless=OTHER_ROUTE),
     Rule("middle_corridor_length", ("length",), (CORRIDOR + r"|route|corridor", r"span|long|length|stretch"),
          unless=r"reduc|shorter"),
     Rule("grain_terminal_capacity", MASS, (r"grain", r"terminal", CAPACITY)),
@@ -82,7 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule("oil_refining", ("mass",), (r"refin",), unless=r"refined products"),
     Rule("oil_exports", ("mass",), (OIL, r"export")),
     Rule("oil_production", ("mass",), (OIL, r"produc|output|extract")),
-    Rule("middle_corridor_cargo", ("mass",), (CORRIDOR + r"|corridor|route", CARGO)),
+    Rule("middle_corridor_cargo", ("mass",), (CORRIDOR + r"|corridor|route", CARGO), unless=OTHER_ROUTE),
     Rule("gas_exports", ("gas_volume",), (r"\bgas\b", r"export",)),
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
@@ -95,7 +97,7 @@ RULES: tuple[Rule, ...] = (
     Rule("vessel_handling_time", ("duration",), (r"vessel|ship", r"load|unload|handl|process", TIME)),
     Rule("ferry_processing_time", ("duration",), (r"ferry", r"handl|process|cycle", TIME)),
     Rule("middle_corridor_transit_time", ("duration",), (r"transit|deliver|travel|journey|shipping time|days to|goods",
-                                                         TIME)),
+                                                         TIME), unless=OTHER_ROUTE),
     Rule("focl_length", ("length",), (r"fib(?:er|re)|cable|focl",)),
     Rule("focl_bandwidth", ("bandwidth",), ()),
     Rule("port_berths", ("berths",), ()),
@@ -172,7 +174,7 @@ def with_port(text: str, preceding: str) -> str:
 
 
 def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int, int] | None = None,
-             clause: tuple[int, int] | None = None, context: str | None = None) -> tuple[str, str]:
+             clause: tuple[int, int] | None = None, context: str | None = None, hint: str = "") -> tuple[str, str]:
     """(metric, where) with where = 'clause' (the figure's own clause names it), 'sentence', 'title' (only the
     title's words made it fit), 'context' (the paragraph before the sentence did) or 'none'. `span` is the
     figure's position in the sentence (for rival words such as export/import), `clause` its clause's."""
@@ -180,7 +182,7 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     dimensions = LEVEL_DIMENSIONS if dimension in GROWTH else (dimension,)
     start, end = span or (0, 0)
     texts = []
-    own = sentence[clause[0]:clause[1]] if clause is not None else sentence
+    own = (sentence[clause[0]:clause[1]] if clause is not None else sentence) + hint
     if clause is not None:
         texts.append((own, "clause", (start - clause[0], end - clause[0])))
         # the clause plus the names (corridor, port, pipeline, country) the sentence and the text before use:
