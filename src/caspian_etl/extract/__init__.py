@@ -124,6 +124,9 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     if ambiguous:
         score -= 0.35
         notes.append("several periods in the clause")
+    if not flow and metric != UNCLASSIFIED:  # 'three berths': which berths, the metric does not say
+        score = min(score, 0.55)
+        notes.append("a count of things")
     if metric in TRADE_METRICS and where_metric != "clause":
         score -= 0.1
         notes.append("trade partner read outside the clause")
