@@ -115,7 +115,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     elif where_period == "context":
         score -= 0.4
         notes.append("period carried from an earlier sentence")
-    elif where_period == "none" and (flow or kind in ("forecast", "plan")):
+    elif where_period == "none" and ((flow and kind != "capacity") or kind in ("forecast", "plan")):
         score -= 0.35
         notes.append("no period stated")
     if period is not None and period.from_context:

@@ -21,7 +21,7 @@ from caspian_etl.units import get_unit
 UNCLASSIFIED = "unclassified_figure"
 
 CORRIDOR = (r"middle corridor|\btitr\b|\btmtm\b|trans-?caspian (?:international )?(?:transport )?(?:route|corridor)|"
-            r"transcaspian")
+            r"transcaspian|\bthe corridor\b")
 BTC = r"\bbtc\b|baku-tbilisi-ceyhan"
 CPC = r"\bcpc\b|caspian pipeline consortium"
 OTHER_ROUTE = r"suez|red sea|northern corridor|around africa|cape of good hope|southern tip"
