@@ -21,7 +21,8 @@ from datetime import date
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
 from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
-from caspian_etl.extract.metrics import UNCLASSIFIED, classify, with_port
+from caspian_etl.extract.metrics import ENTITIES as _ENTITY_NAMES
+from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
 from caspian_etl.extract.sentences import Sentence, split_sentences
@@ -36,6 +37,8 @@ _SINCE = re.compile(r"\bsince\s+$", re.I)
 _PERIOD_KINDS = ("observation", "growth_rate", "share")
 _VAGUE = re.compile(r"\b(?:previous|recent|past|coming|next)\s+years\b|\btoday\b|\bat\s+present\b|\bcurrently\b|"
                     r"\bprior\s+to\b|\bbefore\s+the\b|\bago\b|\bin\s+the\s+long\s+term\b|\bnowadays\b", re.I)
+_COUNT_DIMENSIONS = ("vessels", "tankers", "ferries", "berths", "terminals", "flights", "jobs", "wagons",
+                     "container_count", "tanker_rate", "ferry_rate", "flight_rate")
 _FLOW_DIMENSIONS = ("mass", "containers", "money_usd", "money_azn", "money_eur", "gas_volume", "trains", "share",
                     "ratio", "mass_rate", "container_rate")  # kinds whose period the context may give
 _DATE_MARKER = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s")
@@ -106,7 +109,7 @@ _METRIC_NOTE = {"entity": "route, port or pipeline named only outside the figure
 
 
 def _confidence(where_metric: str, where_period: str, period: PeriodMention | None, kind: str, ambiguous: bool,
-                metric: str, flow: bool) -> tuple[float, list[str]]:
+                metric: str, flow: bool, count: bool) -> tuple[float, list[str]]:
     score = _METRIC_SCORE[where_metric]
     notes = [_METRIC_NOTE[where_metric]] if where_metric in _METRIC_NOTE else []
     if where_period == "sentence":
@@ -124,7 +127,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     if ambiguous:
         score -= 0.35
         notes.append("several periods in the clause")
-    if not flow and metric != UNCLASSIFIED:  # 'three berths': which berths, the metric does not say
+    if count and metric != UNCLASSIFIED:  # 'three berths': which berths, the metric does not say
         score = min(score, 0.55)
         notes.append("a count of things")
     if metric in TRADE_METRICS and where_metric != "clause":
@@ -148,7 +151,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     preceding = ctx.text[:sentence.start]
     hint = with_port(clause, preceding)[len(clause):]  # 'the port' -> ' (port of Baku)'
     metric, where = classify(raw.unit, text, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
-                             context=with_port(paragraph_before + " the port", preceding), hint=hint)
+                             context=with_port(paragraph_before + " the port", preceding), hint=hint,
+                             names_from=paragraph_before if _has_names(paragraph_before) else preceding)
     period, where_period = _own_period(mentions, raw, (cs, ce), kind, text, carried)
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
@@ -158,7 +162,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     elif metric != UNCLASSIFIED:
         country = producer(metric, clause, text, ctx.article_countries)
     flow = get_unit(raw.unit).dimension in _FLOW_DIMENSIONS
-    confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow)
+    count = get_unit(raw.unit).dimension in _COUNT_DIMENSIONS
+    confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow, count)
     notes = []
     if raw.range_text:
         notes.append(f"range {raw.range_text} (value = low end)")
@@ -171,6 +176,33 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
         partner=partner, note="; ".join(notes) or None, bound=bound_of(before), direction=direction,
         origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None,
     )
+
+
+def _linked(found: list[Figure], body: str, offset: int) -> list[Figure]:
+    """A growth rate or multiple measures the level its clause states ('rose by 62% to 4.5 million tons'):
+    it takes that level's metric. A converted amount in brackets ('€50 billion (US$55 billion)') takes the bound
+    of the amount it converts."""
+    out: list[Figure] = []
+    for i, f in enumerate(found):
+        start = f.figure_start - offset
+        if f.kind == "growth_rate":
+            clause = clause_of(body, start)
+            levels = [g for g in found if g.kind not in ("growth_rate", "share") and g.metric != UNCLASSIFIED
+                      and clause[0] <= g.figure_start - offset < clause[1]]
+            if levels:
+                level = min(levels, key=lambda g: abs(g.figure_start - f.figure_start))
+                metric = growth_metric(level.metric, f.unit)
+                if metric != f.metric:
+                    f = replace(f, metric=metric, confidence=min(f.confidence, level.confidence) if
+                                f.metric == UNCLASSIFIED else f.confidence)
+        if i and f.bound is None and body[:start].rstrip().endswith("(") and out[-1].bound:
+            f = replace(f, bound=out[-1].bound)
+        out.append(f)
+    return out
+
+
+def _has_names(text: str) -> bool:
+    return bool(_ENTITY_NAMES.search(text))
 
 
 def extract_figures(text: str, *, published: date | None = None, title: str | None = None,
@@ -192,14 +224,15 @@ def extract_figures(text: str, *, published: date | None = None, title: str | No
         paragraph_end = text.find("\n", sentence.end)
         paragraph = text[paragraph_start:paragraph_end if paragraph_end >= 0 else len(text)]
         before = text[paragraph_start:sentence.start]
-        for raw in find_figures(body):
-            figures.append(_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before))
+        if _VAGUE.search(body):  # 'in previous years', 'today': the period stated before does not hold here
+            carried = None
+        found = [_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before)
+                 for raw in find_figures(body)]
+        figures.extend(_linked(found, body, sentence.start))
         own = [p for p in mentions if not p.base and not p.deadline]
         if own:
             carried = own[-1]
             anchor = own[-1].code
-        if _VAGUE.search(body):  # 'in previous years', 'today': the period before no longer holds
-            carried = None
     return figures
 
 

@@ -16,10 +16,18 @@ _BOUNDARY = re.compile(
 )
 
 
+# a sentence opening with a subordinate clause ('While oil refining fell, gas processing grew by 17%'): its comma
+# ends the clause
+_OPENING = re.compile(r"^\s*(?:while|whereas|although|though)\b[^,]*,\s*", re.I)
+
+
 def clause_bounds(sentence: str) -> list[tuple[int, int]]:
     """(start, end) of each clause, covering the sentence."""
     bounds, start = [], 0
-    for m in _BOUNDARY.finditer(sentence):
+    if opening := _OPENING.match(sentence):
+        bounds.append((0, opening.end()))
+        start = opening.end()
+    for m in _BOUNDARY.finditer(sentence, start):
         if m.start() > start:
             bounds.append((start, m.start()))
         start = m.end()

@@ -20,7 +20,11 @@ from caspian_etl.units import get_unit
 
 UNCLASSIFIED = "unclassified_figure"
 
-CORRIDOR = (r"middle corridor|\btitr\b|\btmtm\b|trans-?caspian (?:international )?(?:transport )?(?:route|corridor)|"
+# a bilateral trade figure names the pair, or says bilateral / mutual / between
+BILATERAL = r"turnover|bilateral|mutual|between|two countries|kazakh|azerbaijan"
+# exports of cargo (tonnes) or of non-oil goods are not the goods_exports (all goods, USD) of the trade tables
+NOT_GOODS = r"cargo|freight|transit|\btons|\btonnes|non-oil|non-fossil|non-energy"
+CORRIDOR = (r"middle corridor|\btitr\b|\btmtm\b|trans-?caspian\b|"
             r"transcaspian|\bthe corridor\b")
 BTC = r"\bbtc\b|baku-tbilisi-ceyhan"
 CPC = r"\bcpc\b|caspian pipeline consortium"
@@ -89,10 +93,10 @@ RULES: tuple[Rule, ...] = (
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
     Rule("gas_production", ("gas_volume",), (r"\bgas\b",)),
-    Rule("goods_exports", ("money_usd",), (r"export",)),
-    Rule("goods_imports", ("money_usd",), (r"import",)),
-    Rule("trade_turnover", ("money_usd",), (TRADE,)),
-    Rule("trade_turnover_azn", ("money_azn",), (TRADE,)),
+    Rule("goods_exports", ("money_usd",), (r"export",), unless=NOT_GOODS),
+    Rule("goods_imports", ("money_usd",), (r"import",), unless=NOT_GOODS),
+    Rule("trade_turnover", ("money_usd",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
+    Rule("trade_turnover_azn", ("money_azn",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("focl_investment", ("money_usd",), (r"fib(?:er|re)|cable|focl", r"invest|cost")),
     Rule("vessel_handling_time", ("duration",), (r"vessel|ship", r"load|unload|handl|process", TIME)),
     Rule("ferry_processing_time", ("duration",), (r"ferry", r"handl|process|cycle", TIME)),
@@ -128,7 +132,8 @@ def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None,
     """The first rule that fits `text`; a capacity metric also needs a capacity word in `own` (the figure's
     clause), so a capacity stated in a neighbouring sentence does not turn a volume into one."""
     for rule in RULES:
-        if "capacity" in rule.metric and rule.dimensions != ("mass_rate",) and not re.search(CAPACITY, own, re.I):
+        if "capacity" in rule.metric and set(dimensions) & {"mass", "containers"} and \
+                not re.search(CAPACITY, own, re.I):
             continue
         if not set(rule.dimensions) & set(dimensions):
             continue
@@ -151,12 +156,12 @@ def _catalog() -> frozenset[str]:
     return frozenset(metrics())
 
 
-def _growth_metric(level: str, unit: str) -> str:
+def growth_metric(level: str, unit: str) -> str:
     suffix = "_growth_multiple" if unit == "ratio" else "_growth"
     return level + suffix if level + suffix in _catalog() else level
 
 
-_ENTITIES = re.compile("|".join((CORRIDOR, BTC, CPC, *PORTS.values())), re.I)
+ENTITIES = re.compile("|".join((CORRIDOR, BTC, CPC, KAZ, *PORTS.values())), re.I)
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
@@ -174,7 +179,8 @@ def with_port(text: str, preceding: str) -> str:
 
 
 def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int, int] | None = None,
-             clause: tuple[int, int] | None = None, context: str | None = None, hint: str = "") -> tuple[str, str]:
+             clause: tuple[int, int] | None = None, context: str | None = None, hint: str = "",
+             names_from: str = "") -> tuple[str, str]:
     """(metric, where) with where = 'clause' (the figure's own clause names it), 'sentence', 'title' (only the
     title's words made it fit), 'context' (the paragraph before the sentence did) or 'none'. `span` is the
     figure's position in the sentence (for rival words such as export/import), `clause` its clause's."""
@@ -187,7 +193,7 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
         texts.append((own, "clause", (start - clause[0], end - clause[0])))
         # the clause plus the names (corridor, port, pipeline, country) the sentence and the text before use:
         # 'the route's cargo volume went up by 62%' is Middle Corridor cargo when the text is about the corridor
-        names = " ".join(m.group(0) for m in _ENTITIES.finditer(f"{context or ''} {title or ''} {sentence}"))
+        names = " ".join(m.group(0) for m in ENTITIES.finditer(f"{names_from} {title or ''} {sentence}"))
         if names:
             texts.append((f"{own} ({names})", "entity", (start - clause[0], end - clause[0])))
     texts.append((sentence, "sentence", (start, end)))
@@ -199,5 +205,5 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     for text, where, local in texts:
         found = _match(dimensions, text, local if span is not None else None, own)
         if found is not None:
-            return (_growth_metric(found, unit) if dimension in GROWTH else found), where
+            return (growth_metric(found, unit) if dimension in GROWTH else found), where
     return UNCLASSIFIED, "none"
