@@ -5,8 +5,8 @@ Matching: per article, an extracted figure matches a gold figure of equal value 
 scaling (4.5 Mt = 4,500,000 t), in reading order. Then for each matched pair:
 - period: exact / coarser (the extracted period contains the gold one: 2024 for 2024-01..2024-10) / wrong /
   missing (the gold states a period, nothing was extracted) / spurious (no gold period, one was extracted);
-- metric: right when equal, when the extracted metric's words are all words of the gold metric (a coarser name
-  of the same thing: oil_production for oil_production_socar), or by ALIASES; for the growth kinds the
+- metric: right when equal, when the extracted metric's words (singular) are all words of the gold metric (a
+  coarser name of the same thing: oil_production for oil_production_socar), or by ALIASES; for the growth kinds the
   extractor's `_growth` / `_growth_multiple` suffix is dropped first (gold files growth under the level metric);
 - kind, direction (trade flows), bound: equal.
 A figure is *fully right* when metric, period (exact, or both empty), kind, unit and direction are right.
@@ -161,7 +161,8 @@ def period_verdict(gold: str | None, found: str | None) -> PeriodVerdict:
 
 
 def _words(metric: str) -> set[str]:
-    return set(metric.split("_"))
+    """The words of a metric name, singular ('vessels' = 'vessel')."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in metric.split("_")}
 
 
 def metric_right(gold: Gold, figure: Figure) -> bool:
