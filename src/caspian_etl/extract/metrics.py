@@ -50,6 +50,7 @@ class Rule:
     dimensions: tuple[str, ...]
     words: tuple[str, ...]  # every pattern must match the text
     unless: str | None = None  # a pattern that must not match
+    generic: bool = False  # names no route, port or company: tried only when no named metric fits
 
 
 def _port_rules() -> tuple[Rule, ...]:
@@ -81,7 +82,7 @@ RULES: tuple[Rule, ...] = (
     Rule("middle_corridor_length", ("length",), (CORRIDOR + r"|route|corridor", r"span|long|length|stretch"),
          unless=r"reduc|shorter"),
     Rule("grain_terminal_capacity", MASS, (r"grain", r"terminal", CAPACITY)),
-    Rule("caspian_seaport_cargo", ("mass",), (CORRIDOR + r"|trans-caspian", r"seaports|sea ports|ports of")),
+    Rule("caspian_seaport_cargo", ("mass",), (CORRIDOR + r"|trans-caspian", r"\bseaports|\bsea ports|\bports of")),
     Rule("grain_rail_transport", ("mass",), (r"grain", r"transport|rail")),
     Rule("grain_exports", ("mass",), (r"grain|wheat", r"export")),
     Rule("kmg_oil_condensate_production", ("mass",), (r"kmg|kazmunaygas|kazmunaigas", r"produc")),
@@ -89,9 +90,9 @@ RULES: tuple[Rule, ...] = (
     Rule("oil_exports", ("mass",), (OIL, r"export")),
     Rule("oil_production", ("mass",), (OIL, r"produc|output|extract")),
     Rule("middle_corridor_cargo", ("mass",), (CORRIDOR, CARGO), unless=OTHER_ROUTE + r"|\broad\b|\bexport"),
-    Rule("road_cargo", ("mass",), (r"\broad\b|\btrucks?\b|\bmotor\b", CARGO)),
-    Rule("transit_cargo", ("mass",), (r"\btransit\b", CARGO)),
-    Rule("exports_tonnes", ("mass",), (r"\bexport",)),
+    Rule("road_cargo", ("mass",), (r"\broad\b|\btrucks?\b|\bmotor\b", CARGO), generic=True),
+    Rule("transit_cargo", ("mass",), (r"\btransit\b", CARGO), generic=True),
+    Rule("exports_tonnes", ("mass",), (r"\bexport",), generic=True),
     Rule("gas_exports", ("gas_volume",), (r"\bgas\b", r"export",)),
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
@@ -101,7 +102,7 @@ RULES: tuple[Rule, ...] = (
     Rule("trade_turnover", ("money_usd",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("trade_turnover_azn", ("money_azn",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("focl_investment", ("money_usd",), (r"fib(?:er|re)|cable|focl", r"invest|cost")),
-    Rule("investment", ("money_usd", "money_eur"), (r"invest",)),
+    Rule("investment", ("money_usd", "money_eur"), (r"invest",), generic=True),
     Rule("vessel_handling_time", ("duration",), (r"vessel|ship", r"load|unload|handl|process", TIME)),
     Rule("ferry_processing_time", ("duration",), (r"ferry", r"handl|process|cycle", TIME)),
     Rule("middle_corridor_transit_time", ("duration",), (CORRIDOR, r"transit|deliver|travel|journey|shipping time|"
@@ -133,10 +134,13 @@ def _distance(pattern: str, text: str, start: int, end: int) -> int:
     return min((max(0, s - end, start - e) for s, e in spans), default=10**9)
 
 
-def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None, own: str) -> str | None:
+def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None, own: str,
+           generic: bool = False) -> str | None:
     """The first rule that fits `text`; a capacity metric also needs a capacity word in `own` (the figure's
     clause), so a capacity stated in a neighbouring sentence does not turn a volume into one."""
     for rule in RULES:
+        if rule.generic != generic:
+            continue
         if "capacity" in rule.metric and set(dimensions) & {"mass", "containers"} and \
                 not re.search(CAPACITY, own, re.I):
             continue
@@ -207,8 +211,12 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
         texts.append((f"{title} {sentence}", "title", (start + offset, end + offset)))
     if context:
         texts.append((f"{context} {sentence}", "context", (start + len(context) + 1, end + len(context) + 1)))
-    for text, where, local in texts:
-        found = _match(dimensions, text, local if span is not None else None, own)
-        if found is not None:
-            return (growth_metric(found, unit) if dimension in GROWTH else found), where
+    if dimension == "power":  # 'a 40 gigawatt desalination plant': the words after the figure say what it is
+        texts = [(sentence[end:end + 40], "clause", (0, 0))]
+    # named metrics (a route, port, pipeline, company) first, through every level; then the generic ones
+    for generic, levels in ((False, texts), (True, texts[:1])):
+        for text, where, local in levels:
+            found = _match(dimensions, text, local if span is not None else None, own, generic)
+            if found is not None:
+                return (growth_metric(found, unit) if dimension in GROWTH else found), where
     return UNCLASSIFIED, "none"
