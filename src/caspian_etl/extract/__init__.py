@@ -21,7 +21,6 @@ from datetime import date
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
 from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
-from caspian_etl.extract.metrics import ENTITIES as _ENTITY_NAMES
 from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
@@ -152,7 +151,7 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     hint = with_port(clause, preceding)[len(clause):]  # 'the port' -> ' (port of Baku)'
     metric, where = classify(raw.unit, text, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
                              context=with_port(paragraph_before + " the port", preceding), hint=hint,
-                             names_from=paragraph_before if _has_names(paragraph_before) else preceding)
+                             names_from=preceding)
     period, where_period = _own_period(mentions, raw, (cs, ce), kind, text, carried)
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
@@ -199,10 +198,6 @@ def _linked(found: list[Figure], body: str, offset: int) -> list[Figure]:
             f = replace(f, bound=out[-1].bound)
         out.append(f)
     return out
-
-
-def _has_names(text: str) -> bool:
-    return bool(_ENTITY_NAMES.search(text))
 
 
 def extract_figures(text: str, *, published: date | None = None, title: str | None = None,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from caspian_etl.extract.numbers import (MULTIPLE_WORDS, NUMBER_PATTERN, SCALE_WORDS, SCALES, WORD_PATTERN,
-                                         parse_number)
+from caspian_etl.extract.numbers import (MULTIPLE_WORDS, NUMBER_PATTERN, SCALE_WORDS, SCALES, WORD_NUMBERS,
+                                         WORD_PATTERN, parse_number)
 
 _NUM = rf"(?:{NUMBER_PATTERN}|{WORD_PATTERN})"
 _SCALE = r"thousand|million|billion|trillion|mln|mn|bln|bn|m|b|k"
@@ -23,7 +23,10 @@ _CURRENCY = r"US\$|\$|USD|AZN|EUR|€"
 # berths', 'six new container vessels', '16 passenger and cargo flights')
 _COUNTED = (r"trains|wagons|containers|vessels|ships|carriers|tankers|ferries|berths|terminals|flights|jobs|"
             r"railway\s+cars|rail\s+cars")
-_COUNT_NOUN = re.compile(rf"\s+(?:(?!(?:of|and|in|on|to|the|from|for|with|per|a|every)\b)[A-Za-z][\w-]*\s+){{0,3}}"
+_NOT_DESCRIBING = (r"(?:of|and|in|on|to|the|from|for|with|per|a|an|every|their|its|his|her|our|these|those|"
+                   r"some|many|more|" + "|".join(WORD_NUMBERS) + r")\b")
+_COUNT_NOUN = re.compile(rf"\s+(?:(?!{_NOT_DESCRIBING})[A-Za-z][\w-]*\s+"
+                         rf"(?:and\s+(?=(?!{_NOT_DESCRIBING})[A-Za-z][\w-]*\s+(?:{_COUNTED})))?){{0,3}}"
                          rf"(?P<noun>{_COUNTED}|train|wagon|container|vessel|ship|carrier|tanker|ferry|berth|"
                          rf"terminal|flight|job)\b", re.I)
 _UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b|Mt\b|TEUs?\b|days?\b|hours?\b|minutes?\b|years?\b|"

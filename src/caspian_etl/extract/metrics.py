@@ -72,6 +72,8 @@ RULES: tuple[Rule, ...] = (
     Rule("oil_exports_via_btc", MASS, (KAZ, OIL, r"azerbaijan|\bbaku\b|tanker|ceyhan"), unless=r"\bport\b"),
     Rule("btc_throughput", ("mass",), (BTC,)),
     *_port_rules(),
+    Rule("aktau_container_hub_capacity", ("container_rate",), (r"aktau", r"container hub")),
+    Rule("block_train_containers", ("containers",), (r"(?:block|container) trains?",)),
     Rule("block_trains", ("trains", "train_rate"), (r"train",)),
     Rule("middle_corridor_container_capacity", ("container_rate",), (CORRIDOR,)),
     Rule("middle_corridor_capacity", MASS, (CORRIDOR, CAPACITY)),
