@@ -32,6 +32,8 @@ REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.I)
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
 _TO_RATE = {"t": "t/yr", "kt": "kt/yr", "Mt": "Mt/yr", "TEU": "TEU/yr"}
+_YEARLY_LEVEL = re.compile(r"\b(?:annual|yearly)\s+(?:\w+\s+){0,2}(?:volumes?|throughput|traffic|turnover|"
+                           r"output|shipments)\b[^,;]*$", re.I)
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _PERIOD_KINDS = ("observation", "growth_rate", "share")
 _VAGUE = re.compile(r"\b(?:previous|recent|past|coming|next)\s+years\b|\btoday\b|\bat\s+present\b|\bcurrently\b|"
@@ -136,12 +138,19 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
 
 
 def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], carried: PeriodMention | None,
-            ctx: _Context, paragraph: str, paragraph_before: str) -> Figure:
+            ctx: _Context, paragraph: str, paragraph_before: str, neighbours: list[RawFigure]) -> Figure:
     text = sentence.text
     cs, ce = clause_of(text, raw.start)
     clause, before = text[cs:ce], text[cs:raw.start]
-    if raw.unit in _TO_RATE and _RATE_CONTEXT.search(clause) and (_ANNUAL.search(clause) or raw.unit == "TEU"):
-        # 'an annual capacity of 50 million tons', 'a quota of 1.5 million tons ... annually': a rate
+    # the figure's own phrase: from the figure before it (or the clause start) to the figure after it
+    own_from = max([cs] + [r.end for r in neighbours if r.end <= raw.start and
+                           not re.fullmatch(r"\s*(?:to|and|-|–)\s*", text[r.end:raw.start])])
+    own_to = min([ce] + [r.start for r in neighbours if r.start >= raw.end])
+    annual = _ANNUAL.search(text[own_from:own_to])
+    if raw.unit in _TO_RATE and ((_RATE_CONTEXT.search(clause) and (annual or raw.unit == "TEU")) or
+                                 (annual and _YEARLY_LEVEL.search(text[own_from:raw.start]))):
+        # 'an annual capacity of 50 million tons', 'a quota of 1.5 million tons ... annually', 'yearly container
+        # volumes of 15,000 TEU': a rate (a capacity only when the clause speaks of capacity)
         raw = replace(raw, unit=_TO_RATE[raw.unit])
     kind = kind_of(clause, before, raw.unit, text[raw.end:ce])
     value = raw.value
@@ -177,10 +186,11 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     )
 
 
-def _linked(found: list[Figure], body: str, offset: int) -> list[Figure]:
+def _linked(found: list[Figure], body: str, offset: int, previous: Figure | None) -> list[Figure]:
     """A growth rate or multiple measures the level its clause states ('rose by 62% to 4.5 million tons'):
-    it takes that level's metric. A converted amount in brackets ('€50 billion (US$55 billion)') takes the bound
-    of the amount it converts."""
+    it takes that level's metric; one whose clause names nothing ('growth was 2%') continues the figure before it
+    in the paragraph (with that figure's confidence at most, never above the threshold). A converted amount in
+    brackets ('€50 billion (US$55 billion)') takes the bound of the amount it converts."""
     out: list[Figure] = []
     for i, f in enumerate(found):
         start = f.figure_start - offset
@@ -194,6 +204,10 @@ def _linked(found: list[Figure], body: str, offset: int) -> list[Figure]:
                 if metric != f.metric:
                     f = replace(f, metric=metric, confidence=min(f.confidence, level.confidence) if
                                 f.metric == UNCLASSIFIED else f.confidence)
+            elif f.metric == UNCLASSIFIED and previous is not None and previous.metric != UNCLASSIFIED:
+                level = previous.metric.removesuffix("_growth_multiple").removesuffix("_growth")
+                f = replace(f, metric=growth_metric(level, f.unit), confidence=min(0.5, previous.confidence),
+                            confidence_note=f"metric of the figure before ({previous.text}); {f.confidence_note}")
         if i and f.bound is None and body[:start].rstrip().endswith("(") and out[-1].bound:
             f = replace(f, bound=out[-1].bound)
         out.append(f)
@@ -221,9 +235,11 @@ def extract_figures(text: str, *, published: date | None = None, title: str | No
         before = text[paragraph_start:sentence.start]
         if _VAGUE.search(body):  # 'in previous years', 'today': the period stated before does not hold here
             carried = None
-        found = [_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before)
-                 for raw in find_figures(body)]
-        figures.extend(_linked(found, body, sentence.start))
+        raws = find_figures(body)
+        found = [_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before, raws)
+                 for raw in raws]
+        previous = [f for f in figures if f.figure_start >= paragraph_start]
+        figures.extend(_linked(found, body, sentence.start, previous[-1] if previous else None))
         own = [p for p in mentions if not p.base and not p.deadline]
         if own:
             carried = own[-1]

@@ -57,8 +57,9 @@ def _port_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
     for port, name in PORTS.items():
         capacity = "aktau_port_capacity" if port == "aktau" else f"port_capacity_{port}"
-        rules += [Rule(f"port_container_capacity_{port}", ("container_rate",), (name,)),
-                  Rule(f"port_containers_{port}", ("containers",), (name, CONTAINERS)),
+        container_capacity = "aktau_container_hub_capacity" if port == "aktau" else f"port_container_capacity_{port}"
+        rules += [Rule(container_capacity, ("container_rate",), (name,)),
+                  Rule(f"port_containers_{port}", ("containers", "container_rate"), (name, CONTAINERS)),
                   Rule(capacity, MASS, (name, CAPACITY)),
                   Rule(f"port_cargo_{port}", ("mass",), (name, CARGO), unless=OIL)]
     return tuple(rules)
@@ -72,7 +73,6 @@ RULES: tuple[Rule, ...] = (
     Rule("oil_exports_via_btc", MASS, (KAZ, OIL, r"azerbaijan|\bbaku\b|tanker|ceyhan"), unless=r"\bport\b"),
     Rule("btc_throughput", ("mass",), (BTC,)),
     *_port_rules(),
-    Rule("aktau_container_hub_capacity", ("container_rate",), (r"aktau", r"container hub")),
     Rule("block_train_containers", ("containers",), (r"(?:block|container) trains?",)),
     Rule("block_trains", ("trains", "train_rate"), (r"train",)),
     Rule("middle_corridor_container_capacity", ("container_rate",), (CORRIDOR,)),
@@ -143,7 +143,7 @@ def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None,
     for rule in RULES:
         if rule.generic != generic:
             continue
-        if "capacity" in rule.metric and set(dimensions) & {"mass", "containers"} and \
+        if "capacity" in rule.metric and set(dimensions) & {"mass", "containers", "container_rate"} and \
                 not re.search(CAPACITY, own, re.I):
             continue
         if not set(rule.dimensions) & set(dimensions):
