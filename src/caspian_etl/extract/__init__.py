@@ -77,12 +77,24 @@ class _Context:
     headline: str | None  # the first line of a plain text, when no title is given
 
 
+_BASE_MARK = re.compile(r"\b(?:against|compared\s+(?:to|with)|versus|vs\.?|from|than)\s+(?:the\s+)?"
+                        r"(?:(?:about|around|nearly|almost|over|more\s+than)\s+)?$", re.I)
+
+
+def _is_base_value(sentence: str, raw: RawFigure, p: PeriodMention) -> bool:
+    """'against 198,000 tons a year earlier', 'compared to 3.5 Mt in the same period of 2022': the figure right
+    after a comparison word, its base period right after it, is the base value (an observation of that period)."""
+    between = sentence[raw.end:p.start]
+    return p.start >= raw.end and len(between) <= 30 and not re.search(r"[,;]|\d", between) and \
+        bool(_BASE_MARK.search(sentence[max(0, raw.start - 40):raw.start]))
+
+
 def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int, int], kind: str,
                 sentence: str, carried: PeriodMention | None) -> tuple[PeriodMention | None, str]:
     """(period, where it came from: clause / sentence / context / none)."""
     def own(p: PeriodMention) -> bool:
-        if p.base:
-            return False
+        if p.base:  # a comparison base is the period of the base value only ('against 198,000 t a year earlier')
+            return _is_base_value(sentence, raw, p)
         if _SINCE.search(sentence[max(0, p.start - 8):p.start]):  # 'since 2020': the start of a growth, not its period
             return raw.low_high == "from" or (kind not in ("growth_rate", "change") and
                                               not re.search(r"\bgr[oe]wn?\b|increas|rose", sentence, re.I))

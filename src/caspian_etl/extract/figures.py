@@ -32,9 +32,11 @@ _COUNT_NOUN = re.compile(rf"\s+(?:(?!{_NOT_DESCRIBING})[A-Za-z][\w-]*\s+"
 _UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b|Mt\b|TEUs?\b|days?\b|hours?\b|minutes?\b|years?\b|"
          r"per\s*cent\b|percent\b|%|km\b|kilomet(?:er|re)s?\b|Tbps\b|terabits?\s+per\s+second\b|"
          r"cubic\s+met(?:er|re)s\b|bcm\b|m3\b|MW\b|GW\b|megawatts?\b|gigawatts?\b|"
+         r"(?:kWh|kilowatt[-\s]hours?)\b|centners?\s+per\s+hectare\b|c/ha\b|met(?:er|re)s\b|"
          r"(?:U\.?S\.?\s+)?dollars?\b|US\s+dollars\b|USD\b|manats?\b|AZN\b|"
          r"euros?\b|EUR\b|barrels\s+(?:per|a)\s+day\b|bpd\b|b/d\b|times\b|-?fold\b")
-_RATE = re.compile(r"\s*(?:per\s+year|a\s+year|per\s+annum|annually|/\s*y(?:ea)?r)\b", re.I)
+_RATE = re.compile(r"\s*(?:per\s+year|a\s+year(?!\s+(?:earlier|before|ago|later))|per\s+annum|annually|"
+                   r"/\s*y(?:ea)?r)\b", re.I)
 _PER = re.compile(r"[^,.;:]{0,30}?\s(?:(?:per|a|every|in\s+a|each)\s+(?P<per>year|month|week|day)|(?P<ly>annually|monthly|weekly|"
                   r"daily))\b", re.I)
 _RATE_UNITS = {("trains", "year"): "trains/yr", ("trains", "week"): "trains/week", ("tankers", "month"): "tankers/month",
@@ -55,6 +57,8 @@ FIGURE = re.compile(
 )
 # a multiple written as one word: 'fivefold', 'doubled', 'twice', 'halved'
 MULTIPLE = re.compile(r"\b(?P<word>" + "|".join(sorted(MULTIPLE_WORDS, key=len, reverse=True)) + r")\b", re.I)
+_RUNS_TO = re.compile(rf"\s+(?:up\s+)?to\s+{_NUM}\s?(?:{_SCALE})\b\.?\s?(?P<unit>(?:metric\s+)?(?:tonnes|tons))\b",
+                      re.I)
 _YEARS_NOT_A_FIGURE = re.compile(r"\s*(?:ago|in\s+a\s+row|old|later|earlier)\b", re.I)
 
 
@@ -102,6 +106,12 @@ def _resolve(unit_text: str | None, currency: str | None, scale: str | None, rat
         return "km", SCALES.get(scale or "", 1.0) if scale else 1.0
     if u == "tbps" or u.startswith("terabit"):
         return "Tbps", 1.0
+    if u.startswith("kwh") or u.startswith("kilowatt"):
+        return ("million kWh/yr", {"million": 1.0, "billion": 1e3}[scale]) if scale in ("million", "billion") else None
+    if u.startswith("centner") or u == "c/ha":
+        return "c/ha", 1.0
+    if u.startswith("meter") or u.startswith("metre"):
+        return "m", SCALES.get(scale or "", 1.0) if scale else 1.0
     if u.startswith("cubicmet") or u in ("bcm", "m3"):
         if u == "bcm":
             return "bcm", 1.0
@@ -153,6 +163,8 @@ def find_figures(sentence: str) -> list[RawFigure]:
         scale = SCALE_WORDS.get(scale_raw.lower()) if scale_raw else None
         end = m.end()
         counted = None
+        if not unit_text and not currency and scale_raw and (runs_to := _RUNS_TO.match(sentence, m.end())):
+            unit_text = runs_to.group("unit")  # 'by 10 mln up to 30 mln tons': the unit written once, at the end
         if not unit_text and not currency:
             if scale_raw or (counted := _counted(sentence, m)) is None:
                 continue  # 'four million' alone, a year, an ordinal: not a figure

@@ -23,13 +23,16 @@ SCALE_WORDS = {"thousand": "thousand", "k": "thousand", "million": "million", "m
 
 # digits: 1,234,567.8 | 1234.5 | 2,76 (a comma followed by other than three digits is a decimal comma)
 NUMBER_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
-WORD_PATTERN = r"\b(?:" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\b"
+HALF = r"half\s+a"  # 'half a million tons' = 0.5 million tons
+WORD_PATTERN = r"\b(?:" + HALF + "|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\b"
 
 
 def parse_number(text: str) -> float:
     """'50,500' -> 50500; '2,76' -> 2.76; '1.392' -> 1.392; 'six' -> 6."""
     text = text.strip()
     lowered = text.lower()
+    if re.fullmatch(HALF, lowered):
+        return 0.5
     if lowered in WORD_NUMBERS:
         return float(WORD_NUMBERS[lowered])
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):

@@ -32,6 +32,7 @@ _LAST_YEAR = r"(?:last|the\s+(?:previous|past|preceding))\s+year"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("same_period", re.compile(rf"\b(?:the\s+)?(?:same|corresponding|like)\s+period\s+(?:of\s+|in\s+)?"
                                rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))?", re.I)),
+    ("year_earlier", re.compile(r"\b(?:a|one)\s+year\s+(?:earlier|before|ago)\b", re.I)),
     ("ytd", re.compile(rf"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
                        rf"year[-\s]to[-\s]date)\b", re.I)),
     ("year_end", re.compile(rf"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
@@ -71,6 +72,7 @@ _BASE_BEFORE = re.compile(r"(?:\bthan(?:\s+(?:in|during|for|over))?|\bon|\bcompa
 _EVENT_BEFORE = re.compile(r"\b(?:launched|founded|established|commissioned|signed|opened|started|created|set\s+up|"
                            r"built|began|inaugurated)\s+(?:\w+\s+)?(?:in|on|since)?\s*$", re.I)
 _BASE_AFTER = re.compile(r"^\s*(?:levels?|figures?|volumes?)?\s*(?:a|one)\s+year\s+(?:earlier|before|ago)", re.I)
+_BASE_KINDS = ("year_earlier", "same_period")  # always a base, except for the base value itself
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,15 @@ def find_periods(sentence: str, published: date | None = None, anchor: str | Non
             if mention is not None:
                 taken.append((m.start(), m.end()))
                 before = sentence[max(0, m.start() - 40):m.start()]
-                base = bool(_BASE_BEFORE.search(before) or _EVENT_BEFORE.search(before)) or \
+                base = kind == "year_earlier" or bool(_BASE_BEFORE.search(before) or _EVENT_BEFORE.search(before)) or \
                     bool(_BASE_AFTER.match(sentence[m.end():m.end() + 40]) and kind != "year")
                 out.append(replace(mention, base=base) if base else mention)
+    out.sort(key=lambda p: p.start)
+    for i, p in enumerate(out):  # 'a year earlier' than the period the sentence stated before it
+        before = [q for q in out[:i] if not q.base and re.match(r"\d{4}", q.code)]
+        if p.kind == "year_earlier" and before:
+            out[i] = replace(p, code=re.sub(r"\d{4}", lambda y: str(int(y.group(0)) - 1), before[-1].code))
+    out = [p for p in out if p.code != "unresolved"]
     if any(not p.base and p.kind != "same_period" for p in out):
         # 'twice as much as during the same period last year' beside the figure's own period: a base
         out = [replace(p, base=True) if p.kind == "same_period" and p.code != anchor else p for p in out]
@@ -139,7 +147,11 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
     year, context = _this_year(g, published)
     code: str | None = None
     deadline = False
-    if kind == "same_period" and not g.get("y") and not g.get("last"):  # 'in the corresponding period'
+    if kind == "year_earlier":  # 'against 198,000 tons a year earlier': the period before, a year back
+        code = re.sub(r"\d{4}", lambda y: str(int(y.group(0)) - 1), anchor) if anchor and re.match(r"\d{4}", anchor) \
+            else "unresolved"
+        context = True
+    elif kind == "same_period" and not g.get("y") and not g.get("last"):  # 'in the corresponding period'
         code, context = anchor, True
     elif kind == "same_period":
         y = int(g["y"]) if g.get("y") else (published.year - 1 if published else None)
