@@ -75,10 +75,14 @@ def kind_of(clause: str, before: str, unit: str, after: str = "") -> Kind:
         return "change"
     if _CAPACITY.search(before) or _CAPACITY.search(after[:30]) or unit in POWER_UNITS:
         return "capacity"
-    if _TARGET.search(clause):
+    # the modality word nearest the figure governs it ('expects to handle 100,000 TEU', not the 'Planning
+    # Department' of the speaker); a word after the figure counts a little further away than one before
+    if _TARGET.search(before):  # a stated goal ('the plan is to raise ... to', 'our aim is to own') wins
         return "target"
-    if _PLAN.search(clause):
-        return "plan"
-    if _FORECAST.search(clause):
-        return "forecast"
-    return "observation"
+    nearest: tuple[int, Kind] | None = None
+    for kind, pattern in (("target", _TARGET), ("plan", _PLAN), ("forecast", _FORECAST)):
+        for m in pattern.finditer(before):
+            nearest = min(nearest or (10**6, kind), (len(before) - m.end(), kind))  # type: ignore[assignment]
+        for m in pattern.finditer(after):
+            nearest = min(nearest or (10**6, kind), (m.start() + 20, kind))  # type: ignore[assignment]
+    return nearest[1] if nearest else "observation"

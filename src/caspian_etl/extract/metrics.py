@@ -52,6 +52,13 @@ class Rule:
     unless: str | None = None  # a pattern that must not match
     generic: bool = False  # names no route, port or company: tried only when no named metric fits
 
+    @property
+    def commodity(self) -> str | None:
+        """The commodity the rule is about ('grain', 'oil'), from its words."""
+        words = " ".join(self.words)
+        return "grain" if "grain" in words else ("oil" if "oil" in words or self.metric.startswith(("oil", "btc"))
+                                                 else None)
+
 
 def _port_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
@@ -137,12 +144,15 @@ def _distance(pattern: str, text: str, start: int, end: int) -> int:
 
 
 def _match(dimensions: tuple[str, ...], text: str, span: tuple[int, int] | None, own: str,
-           generic: bool = False) -> str | None:
+           generic: bool = False, after: str = "") -> str | None:
     """The first rule that fits `text`; a capacity metric also needs a capacity word in `own` (the figure's
     clause), so a capacity stated in a neighbouring sentence does not turn a volume into one."""
+    named = _OWN_COMMODITY.search(after)
     for rule in RULES:
         if rule.generic != generic:
             continue
+        if named and rule.commodity and _commodity(named.group("c")) != rule.commodity:
+            continue  # '1.2 million tons of metal and 0.8 million tons of grain': the metal is not grain
         if "capacity" in rule.metric and set(dimensions) & {"mass", "containers", "container_rate"} and \
                 not re.search(CAPACITY, own, re.I):
             continue
@@ -173,6 +183,16 @@ def growth_metric(level: str, unit: str) -> str:
 
 
 ENTITIES = re.compile("|".join((CORRIDOR, BTC, CPC, KAZ, *PORTS.values())), re.I)
+# the commodity a tonnage names right after itself: '1.2 million tons of metal'
+_OWN_COMMODITY = re.compile(r"^[^,;]{0,25}?\bof\s+(?:\w+\s+){0,2}?(?P<c>grain|wheat|barley|oil|crude|metals?|coal|"
+                            r"fertili[sz]ers?|ore|cotton|hydrogen|uranium|polymers?|chemicals?|steel)\b", re.I)
+
+
+def _commodity(word: str) -> str:
+    word = word.lower()
+    return "grain" if word in ("grain", "wheat", "barley") else ("oil" if word in ("oil", "crude") else word)
+
+
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
@@ -218,7 +238,7 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     # named metrics (a route, port, pipeline, company) first, through every level; then the generic ones
     for generic, levels in ((False, texts), (True, texts[:1])):
         for text, where, local in levels:
-            found = _match(dimensions, text, local if span is not None else None, own, generic)
+            found = _match(dimensions, text, local if span is not None else None, own, generic, sentence[end:end + 60])
             if found is not None:
                 return (growth_metric(found, unit) if dimension in GROWTH else found), where
     return UNCLASSIFIED, "none"
