@@ -32,8 +32,10 @@ _TARGET = re.compile(r"\b(?:target\w*|goal|aim|aims|aimed|the\s+plan\s+is\s+to|d
                      r"seek\w*\s+to|strive\w*|maximum\s+of)\b", re.I)
 _PLAN = re.compile(r"\b(?:plan|plans|planned|planning|intend\w*|intention|scheduled|agreed|envisag\w*|"
                    r"is\s+to|are\s+to|purchas\w*|will\s+(?:send|move|ship|deliver|build|invest|buy|stay|remain|supply|"
-                   r"have\s+a)|to\s+(?:send|ship|transport|deliver|invest|build|buy|purchase|supply|put|bring)|"
-                   r"(?:put|bring)\s+\w+\s+(?:\w+\s+)?into\s+(?:service|operation))\b", re.I)
+                   r"have\s+a)|(?:put|bring)\s+\w+\s+(?:\w+\s+)?into\s+(?:service|operation))\b", re.I)
+# a headline's infinitive: 'Kazakhstan to send Azerbaijan 125,000 tons of oil'
+_HEADLINE_PLAN = re.compile(r"^\W*[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,3}\s+to\s+(?:send|ship|transport|deliver|invest|build|"
+                            r"buy|purchase|supply|put|bring|export|raise|increase)\b")
 _FORECAST = re.compile(r"\b(?:forecast\w*|expect\w*|projected|projection|anticipat\w*|estimat\w*|set\s+to|"
                        r"could|likely|will|would|predict\w*|outlook)\b", re.I)
 _BOUND_BEFORE = (
@@ -79,6 +81,8 @@ def kind_of(clause: str, before: str, unit: str, after: str = "") -> Kind:
     # Department' of the speaker); a word after the figure counts a little further away than one before
     if _TARGET.search(before):  # a stated goal ('the plan is to raise ... to', 'our aim is to own') wins
         return "target"
+    if _HEADLINE_PLAN.match(before) and not _FORECAST.search(before):
+        return "plan"
     nearest: tuple[int, Kind] | None = None
     for kind, pattern in (("target", _TARGET), ("plan", _PLAN), ("forecast", _FORECAST)):
         for m in pattern.finditer(before):

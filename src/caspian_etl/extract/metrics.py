@@ -56,6 +56,8 @@ class Rule:
     def commodity(self) -> str | None:
         """The commodity the rule is about ('grain', 'oil'), from its words."""
         words = " ".join(self.words)
+        if self.metric.startswith("port_cargo"):
+            return "cargo"  # all cargo: not a tonnage of oil or grain alone
         return "grain" if "grain" in words else ("oil" if "oil" in words or self.metric.startswith(("oil", "btc"))
                                                  else None)
 
@@ -68,7 +70,7 @@ def _port_rules() -> tuple[Rule, ...]:
         rules += [Rule(container_capacity, ("container_rate",), (name,)),
                   Rule(f"port_containers_{port}", ("containers", "container_rate"), (name, CONTAINERS)),
                   Rule(capacity, MASS, (name, CAPACITY)),
-                  Rule(f"port_cargo_{port}", ("mass",), (name, CARGO), unless=OIL)]
+                  Rule(f"port_cargo_{port}", ("mass",), (name, CARGO))]
     return tuple(rules)
 
 
@@ -185,7 +187,7 @@ def growth_metric(level: str, unit: str) -> str:
 ENTITIES = re.compile("|".join((CORRIDOR, BTC, CPC, KAZ, *PORTS.values())), re.I)
 # the commodity a tonnage names right after itself: '1.2 million tons of metal'
 _OWN_COMMODITY = re.compile(r"^[^,;]{0,25}?\bof\s+(?:\w+\s+){0,2}?(?P<c>grain|wheat|barley|oil|crude|metals?|coal|"
-                            r"fertili[sz]ers?|ore|cotton|hydrogen|uranium|polymers?|chemicals?|steel)\b", re.I)
+                            r"fertili[sz]ers?|ore|cotton|hydrogen|uranium|polymers?|chemicals?|steel|cargo)\b", re.I)
 
 
 def _commodity(word: str) -> str:

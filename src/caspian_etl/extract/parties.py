@@ -19,9 +19,9 @@ _TO = re.compile(rf"\b(?:to|into)\s+(?:the\s+)?(?:{_NAMES})", re.I)
 _FROM = re.compile(rf"\bfrom\s+(?:the\s+)?(?:{_NAMES})", re.I)
 _ORG = r"(?:the\s+)?(?:[A-Z][\w.&’'-]*|of|and|for|the)(?:\s+(?:[A-Z][\w.&’'-]*|of|and|for|the)){0,7}"
 _ORIGIN = (
-    re.compile(rf"\baccording\s+to\s+(?P<who>{_ORG})", re.U),
-    re.compile(rf"\bciting\s+(?:data\s+from\s+|the\s+)?(?P<who>{_ORG})", re.U),
-    re.compile(rf"\b(?:data|figures|statistics)\s+(?:from|of)\s+(?P<who>{_ORG})", re.U),
+    re.compile(rf"\b(?i:according\s+to)\s+(?P<who>{_ORG})", re.U),
+    re.compile(rf"\b(?i:citing)\s+(?:data\s+from\s+|the\s+)?(?P<who>{_ORG})", re.U),
+    re.compile(rf"\b(?i:data|figures|statistics)\s+(?:from|of)\s+(?P<who>{_ORG})", re.U),
     re.compile(r"\b(?P<who>(?:the\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}(?:[A-Z][\w.’'-]*|ministry|ministry’s|ministry's|"
                r"company|company's|port|committee)(?:[’']s)?\s+press\s+service)\s+(?:said|reported|informed|announced)"),
     re.compile(rf"(?P<who>(?<![.!?]\s)\b[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){{0,5}})\s+(?:said|reported|stated|told|"
