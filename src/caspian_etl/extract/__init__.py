@@ -159,7 +159,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
                            not re.fullmatch(r"\s*(?:to|and|-|–)\s*", text[r.end:raw.start])])
     own_to = min([ce] + [r.start for r in neighbours if r.start >= raw.end])
     annual = _ANNUAL.search(text[own_from:own_to])
-    if raw.unit in _TO_RATE and ((_RATE_CONTEXT.search(clause) and (annual or raw.unit == "TEU")) or
+    quota = re.search(r"\bquota\b", clause, re.I) and _ANNUAL.search(text)  # a quota is a yearly allotment
+    if raw.unit in _TO_RATE and ((_RATE_CONTEXT.search(clause) and (annual or quota or raw.unit == "TEU")) or
                                  (annual and _YEARLY_LEVEL.search(text[own_from:raw.start]))):
         # 'an annual capacity of 50 million tons', 'a quota of 1.5 million tons ... annually', 'yearly container
         # volumes of 15,000 TEU': a rate (a capacity only when the clause speaks of capacity)
