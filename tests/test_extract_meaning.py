@@ -22,7 +22,8 @@ def by_value(text: str, value: float, published: date | None = None) -> Figure:
 
 
 def test_a_comparison_base_is_not_the_figures_period() -> None:
-    text = "Cargo on the Middle Corridor reached 1.7 million tons in January-July 2023, up 86% on the same period of 2022."
+    text = ("Cargo on the Middle Corridor reached 1.7 million tons in January-July 2023, up 86% on the same period "
+            "of 2022.")
     level, growth = figures(text)
     assert (level.period, growth.period) == ("2023-01..2023-07", "2023-01..2023-07")
     assert (growth.kind, growth.unit, growth.value) == ("growth_rate", "%", 86.0)

@@ -13,8 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from caspian_etl.extract.numbers import (MULTIPLE_WORDS, NUMBER_PATTERN, SCALE_WORDS, SCALES, WORD_NUMBERS,
-                                         WORD_PATTERN, parse_number)
+from caspian_etl.extract.numbers import (
+    MULTIPLE_WORDS,
+    NUMBER_PATTERN,
+    SCALE_WORDS,
+    SCALES,
+    WORD_NUMBERS,
+    WORD_PATTERN,
+    parse_number,
+)
 
 _NUM = rf"(?:{NUMBER_PATTERN}|{WORD_PATTERN})"
 _SCALE = r"thousand|million|billion|trillion|mln|mn|bln|bn|m|b|k"
@@ -37,9 +44,10 @@ _UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b|Mt\b|TEUs?\b|days?\b|hours?
          r"euros?\b|EUR\b|barrels\s+(?:per|a)\s+day\b|bpd\b|b/d\b|times\b|-?fold\b")
 _RATE = re.compile(r"\s*(?:per\s+year|a\s+year(?!\s+(?:earlier|before|ago|later))|per\s+annum|annually|"
                    r"/\s*y(?:ea)?r)\b", re.I)
-_PER = re.compile(r"[^,.;:]{0,30}?\s(?:(?:per|a|every|in\s+a|each)\s+(?P<per>year|month|week|day)|(?P<ly>annually|monthly|weekly|"
-                  r"daily))\b", re.I)
-_RATE_UNITS = {("trains", "year"): "trains/yr", ("trains", "week"): "trains/week", ("tankers", "month"): "tankers/month",
+_PER = re.compile(r"[^,.;:]{0,30}?\s(?:(?:per|a|every|in\s+a|each)\s+(?P<per>year|month|week|day)|"
+                  r"(?P<ly>annually|monthly|weekly|daily))\b", re.I)
+_RATE_UNITS = {("trains", "year"): "trains/yr", ("trains", "week"): "trains/week",
+               ("tankers", "month"): "tankers/month",
                ("ferries", "day"): "ferries/day", ("flights", "week"): "flights/week", ("TEU", "month"): "TEU/month",
                ("TEU", "year"): "TEU/yr"}
 _NOUN_UNITS = {"train": "trains", "wagon": "wagons", "railway cars": "wagons", "rail cars": "wagons",

@@ -24,8 +24,8 @@ _ORIGIN = (
     re.compile(rf"\b(?i:data|figures|statistics)\s+(?:from|of)\s+(?P<who>{_ORG})", re.U),
     re.compile(r"\b(?P<who>(?:the\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}(?:[A-Z][\w.’'-]*|ministry|ministry’s|ministry's|"
                r"company|company's|port|committee)(?:[’']s)?\s+press\s+service)\s+(?:said|reported|informed|announced)"),
-    re.compile(rf"(?P<who>(?<![.!?]\s)\b[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){{0,5}})\s+(?:said|reported|stated|told|"
-               rf"announced|informed)\b", re.U),
+    re.compile(r"(?P<who>(?<![.!?]\s)\b[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,5})\s+(?:said|reported|stated|told|"
+               r"announced|informed)\b", re.U),
 )
 _NOT_ORIGIN = re.compile(r"^(?:the\s+)?(?:he|she|they|it|we|this|that|trend|report|news\.az|kazinform|caliber\.az|"
                          r"azernews|the\s+astana\s+times)$", re.I)

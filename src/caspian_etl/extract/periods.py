@@ -33,10 +33,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("same_period", re.compile(rf"\b(?:the\s+)?(?:same|corresponding|like)\s+period\s+(?:of\s+|in\s+)?"
                                rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))?", re.I)),
     ("year_earlier", re.compile(r"\b(?:a|one)\s+year\s+(?:earlier|before|ago)\b", re.I)),
-    ("ytd", re.compile(rf"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
-                       rf"year[-\s]to[-\s]date)\b", re.I)),
-    ("year_end", re.compile(rf"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
-                            rf"(?:this\s+)?year[-\s]?end)\b", re.I)),
+    ("ytd", re.compile(r"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
+                       r"year[-\s]to[-\s]date)\b", re.I)),
+    ("year_end", re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
+                            r"(?:this\s+)?year[-\s]?end)\b", re.I)),
     ("month_range", re.compile(rf"\b(?P<m1>{_MONTH})\s?(?:-|–|—|to|through)\s?(?P<m2>{_MONTH})"
                                rf"(?:,?\s+(?:of\s+)?(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR})))?\b", re.I)),
     ("first_quarters", re.compile(rf"\b(?:first|past)\s+(?P<n>two|three|2|3)\s+quarters\s+of\s+"
