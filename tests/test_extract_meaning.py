@@ -55,6 +55,13 @@ def test_relative_periods_resolve_from_the_publication_date(text: str, published
     assert figures(text, published)[0].period == period
 
 
+def test_a_year_on_year_base_dates_an_undated_page() -> None:
+    text = ("Last year the Middle Corridor carried more than 2.7 million tons of cargo, up 86% on 2022, and this year "
+            "it is expected to handle 4 million tons.")
+    assert [(f.value, f.period, f.kind) for f in figures(text)] == [
+        (2.7, "2023", "observation"), (86.0, "2023", "growth_rate"), (4.0, "2024", "forecast")]
+
+
 def test_changes_are_not_levels() -> None:
     grew = figures("Trade between Kazakhstan and Azerbaijan grew by $7.5 million in 2024.")[0]
     assert (grew.kind, grew.value, grew.unit) == ("change", 7.5, "USD million")

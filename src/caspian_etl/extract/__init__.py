@@ -227,9 +227,22 @@ def _linked(found: list[Figure], body: str, offset: int, previous: Figure | None
     return out
 
 
+# 'Last year the route carried 2.7 Mt, up 86% on 2022': last year was 2023, so the text was written in 2024
+_LAST_YEAR_ON = re.compile(r"\blast\s+year\b(?:[^.;]|\.\d){0,120}?\b(?:on|than(?:\s+in)?|compared\s+(?:to|with)|"
+                           r"from|over)\s+(?P<y>(?:19[89]\d|20[0-4]\d))\b", re.I)
+
+
+def _implied_date(text: str) -> date | None:
+    """When the page gives no publication date, the year a year-on-year comparison implies (the last day of that
+    year: relative periods resolve to it, flagged as resolved from the publication date)."""
+    m = _LAST_YEAR_ON.search(text)
+    return date(int(m.group("y")) + 2, 12, 31) if m else None
+
+
 def extract_figures(text: str, *, published: date | None = None, title: str | None = None,
                     home_country: str | None = None) -> list[Figure]:
     """Every figure with a unit in `text` (body text only), in reading order."""
+    published = published or _implied_date(text)
     first_line = text.strip().split("\n", 1)[0]
     headline = None if title or len(first_line) > 200 or "\n" not in text.strip() else first_line
     ctx = _Context(published, title, home_country, countries_in(f"{title or ''} {text}"), text, headline)
