@@ -17,16 +17,21 @@ TRADE_METRICS = ("trade_turnover", "goods_exports", "goods_imports")
 # 'to Kazakhstan', 'into Azerbaijan' name the importer; 'from Kazakhstan' the exporter
 _TO = re.compile(rf"\b(?:to|into)\s+(?:the\s+)?(?:{_NAMES})", re.I)
 _FROM = re.compile(rf"\bfrom\s+(?:the\s+)?(?:{_NAMES})", re.I)
-_ORG = r"(?:the\s+)?(?:[A-Z][\w.&’'-]*|of|and|for|the)(?:\s+(?:[A-Z][\w.&’'-]*|of|and|for|the)){0,7}"
+# a publisher's name: capitalised words, joined by of/and/for/the ('Ministry of Industry and Infrastructure
+# Development'), or an institution named by its noun ('the ministry', 'the company')
+_WORD = r"(?:[A-Z][\w&’'-]*(?:\.[A-Z][\w&’'-]*)*|(?:ministry|company|committee|agency|government|port)(?:[’']s)?)"
+_ORG = rf"(?:the\s+)?{_WORD}(?:\s+(?:{_WORD}|of|and|for|the)){{0,7}}"
 _ORIGIN = (
     re.compile(rf"\b(?i:according\s+to)\s+(?P<who>{_ORG})", re.U),
     re.compile(rf"\b(?i:citing)\s+(?:data\s+from\s+|the\s+)?(?P<who>{_ORG})", re.U),
     re.compile(rf"\b(?i:data|figures|statistics)\s+(?:from|of)\s+(?P<who>{_ORG})", re.U),
+    re.compile(rf"\b(?i:report|survey|study|analysis)\s+(?:by|of|from)\s+(?P<who>{_ORG})", re.U),
     re.compile(r"\b(?P<who>(?:the\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}(?:[A-Z][\w.’'-]*|ministry|ministry’s|ministry's|"
                r"company|company's|port|committee)(?:[’']s)?\s+press\s+service)\s+(?:said|reported|informed|announced)"),
-    re.compile(r"(?P<who>(?<![.!?]\s)\b[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,5})\s+(?:said|reported|stated|told|"
-               r"announced|informed)\b", re.U),
+    re.compile(rf"(?P<who>(?<![.!?]\s)\b[A-Z][\w&’'-]*(?:\s+(?:{_WORD}|of|and|for|the)){{0,6}})\s+(?:said|reported|"
+               rf"stated|told|announced|informed)\b", re.U),
 )
+_NOT_NAMES = {"the", "of", "and", "for", "local media", "media"}
 _NOT_ORIGIN = re.compile(r"^(?:the\s+)?(?:he|she|they|it|we|this|that|trend|report|news\.az|kazinform|caliber\.az|"
                          r"azernews|the\s+astana\s+times)$", re.I)
 
@@ -89,8 +94,8 @@ def origin_of(sentence: str, paragraph: str | None = None) -> str | None:
     for text in (sentence, paragraph or ""):
         for pattern in _ORIGIN:
             for m in pattern.finditer(text):
-                who = re.sub(r"\s+(?:of|and|for|the)$", "", m.group("who").strip(" ,.")).strip()
-                who = re.sub(r"^(?:the|The)\s+", "", who)
-                if who and not _NOT_ORIGIN.match(who) and len(who) > 2:
+                who = re.sub(r"(?:\s+(?:of|and|for|the))+$", "", m.group("who").strip(" ,.")).strip()
+                who = re.sub(r"[’']s$", "", re.sub(r"^(?:the|The)\s+", "", who))
+                if who and not _NOT_ORIGIN.match(who) and len(who) > 2 and who.lower() not in _NOT_NAMES:
                     return who
     return None
