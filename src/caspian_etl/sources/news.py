@@ -146,6 +146,17 @@ def fetch(ctx: FetchContext) -> None:
 
 # ---- parse ------------------------------------------------------------------------------------------------------
 
+def promotion_note(figure: Figure) -> str | None:
+    """Why a figure does not feed the indicator tables (None when it does): its confidence is below
+    REPORTED_THRESHOLD (and what lowered it), or its kind is not a measurement."""
+    if figure.confidence < REPORTED_THRESHOLD:
+        why = figure.confidence_note or "low confidence"
+        return f"confidence {figure.confidence:.2f} < {REPORTED_THRESHOLD}: {why}"
+    if figure.kind not in ("observation", "capacity"):
+        return f"kind {figure.kind}: stays in claims (only observations and capacities feed the indicator tables)"
+    return None
+
+
 def _claim_row(figure: Figure, article: Article, publisher: Publisher, entry: SnapshotEntry, k: int) -> dict:
     url_hash = hashlib.sha256(entry.url.encode()).hexdigest()[:10]
     row = {
@@ -157,6 +168,7 @@ def _claim_row(figure: Figure, article: Article, publisher: Publisher, entry: Sn
         "source_url": entry.url, "published": article.published,
         "note": "; ".join(x for x in (f"as written: {figure.text}", figure.note) if x),
         "span_start": figure.sentence_start, "span_end": figure.sentence_end, "confidence": figure.confidence,
+        "origin": figure.origin, "promotion_note": promotion_note(figure),
         "source": NAME, "snapshot_sha256": entry.sha256, REASON_COLUMN: None,
     }
     if figure.period:
@@ -227,7 +239,10 @@ def parse(snapshot: Snapshot) -> ParseResult:
 def derive(valid: dict[str, pd.DataFrame]) -> ParseResult:
     """Indicator rows from the confident claims that passed the claims contract (a quarantined one feeds nothing)."""
     claims = valid.get("claims", load_contract("claims").empty_frame())
-    return claims_to_tables(claims[claims["confidence"].astype(float) >= REPORTED_THRESHOLD])
+    # only figures calibrated as right (confidence >= REPORTED_THRESHOLD, no promotion_note) feed the indicator
+    # tables; the others stay in claims with their promotion_note
+    confident = (claims["confidence"].astype(float) >= REPORTED_THRESHOLD) & claims["promotion_note"].isna()
+    return claims_to_tables(claims[confident])
 
 
 SOURCE = Source(
