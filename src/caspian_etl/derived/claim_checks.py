@@ -11,7 +11,9 @@ Matching (schemas/claim_checks.yaml says the same for readers):
   (capacities change: a 2006 design figure is no check on a 2024 one). Other figures without a period are
   not compared (no anchor);
 - never two claims of one document (the policy paper is one document whatever its endnotes cite), nor two
-  claims citing the same URL: a document restating a figure is no independent check.
+  claims citing the same URL: a document restating a figure is no independent check;
+- at most MAX_COMPARED (20) figures per claim, official series first; when more match, the match note says
+  how many there were (so the table grows linearly with the registry).
 
 Tolerance: two documents that state different numbers disagree as stated, so claim against claim allows
 0.1% per side (unit conversions and restated decimals). Against an official series a claim may have rounded,
@@ -42,6 +44,9 @@ from caspian_etl.settings import DataPaths
 NAME = "claim_checks"
 CLAIM_TOLERANCE_PCT = 0.1
 MAX_ROUNDING_TOLERANCE_PCT = 5.0
+# At most this many comparison rows per claim (official series first): a registry restating one figure in
+# thousands of documents would otherwise make the table (and its memory) grow with the square of its size.
+MAX_COMPARED = 20
 CONSISTENT, DIFFERS, NO_DATA = "consistent", "differs", "no_independent_data"
 
 
@@ -144,20 +149,38 @@ def _independent(claim: dict, other: dict) -> bool:
     return not (claim["source_url"] and claim["source_url"] == other["source_url"])
 
 
-def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
-    """Rows of claim_checks for `claims` (the claims table) against each other and the `official` rows."""
-    observed, unconvertible = claim_observations(claims)
-    names = {m.id: m.name for m in metrics().values()}
-    candidates: dict[tuple, list[dict]] = {}
-    for figure in [*records(observed), *records(official)]:
-        kind = figure["kind"]
-        key = (figure["metric"], kind, pair_key(figure["metric"], figure["country"], figure["partner"]))
-        candidates.setdefault(key, []).append(figure)
-    rows = []
-    for claim in records(observed):
-        key = (claim["metric"], claim["kind"], pair_key(claim["metric"], claim["country"], claim["partner"]))
-        matched = 0
-        for other in candidates.get(key, []):
+Buckets = dict[str | None, dict[str, list[dict]]]  # period -> document key -> figures (official ones first)
+
+
+def _candidates(claim: dict, by_period: Buckets) -> list[list[dict]]:
+    """The figures whose period can match the claim's (see _periods_match), by document, minus the claim's own
+    document (never independent): skipping it whole keeps a registry full of one document's rows linear."""
+    if claim["kind"] == "capacity":
+        buckets = [by_period.get(claim["period"], {}), by_period.get(None, {})] if claim["period"] else \
+            list(by_period.values())
+    else:
+        buckets = [by_period.get(claim["period"], {})] if claim["period"] else []
+    return [figures for bucket in buckets for doc, figures in bucket.items() if doc != claim["document_key"]]
+
+
+def _index(figures: list[dict]) -> dict[tuple, Buckets]:
+    """(metric, kind, pair) -> period -> document key -> figures, official series first: a claim visits only
+    the figures it can match, so the work grows with the rows written, not with claims x figures."""
+    index: dict[tuple, Buckets] = {}
+    for figure in sorted(figures, key=lambda f: f["basis"] != "official"):  # stable: official first
+        key = (figure["metric"], figure["kind"], pair_key(figure["metric"], figure["country"], figure["partner"]))
+        index.setdefault(key, {}).setdefault(figure["period"], {}).setdefault(
+            figure["document_key"], []).append(figure)
+    return index
+
+
+def _matches(claim: dict, by_period: Buckets) -> tuple[list[tuple[dict, str | None]], int]:
+    """Up to MAX_COMPARED independent figures matching the claim (official series first), and how many
+    matched in all."""
+    found: list[tuple[dict, str | None]] = []
+    total = 0
+    for figures in _candidates(claim, by_period):
+        for other in figures:
             if other["basis"] == "official" and claim["kind"] not in ("observation", "capacity"):
                 continue
             if not _independent(claim, other):
@@ -165,9 +188,28 @@ def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
             same_period, period_note = _periods_match(claim, other)
             if not same_period:
                 continue
-            rows.append(_row(claim, other, names[claim["metric"]], note=_notes(claim, other, period_note)))
-            matched += 1
-        if not matched:
+            total += 1
+            if len(found) < MAX_COMPARED:
+                found.append((other, period_note))
+    return found, total
+
+
+def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Rows of claim_checks for `claims` (the claims table) against each other and the `official` rows."""
+    observed, unconvertible = claim_observations(claims)
+    names = {m.id: m.name for m in metrics().values()}
+    index = _index([*records(observed), *records(official)])
+    rows = []
+    for claim in records(observed):
+        key = (claim["metric"], claim["kind"], pair_key(claim["metric"], claim["country"], claim["partner"]))
+        found, total = _matches(claim, index.get(key, {}))
+        for other, period_note in found:
+            note = _notes(claim, other, period_note)
+            if total > len(found):
+                capped = f"compared with the first {len(found)} of {total} independent figures"
+                note = f"{note}; {capped}" if note else capped
+            rows.append(_row(claim, other, names[claim["metric"]], note=note))
+        if not found:
             rows.append(_row(claim, None, names[claim["metric"]], note=_no_match_note(claim)))
     by_id = claims.set_index("claim_id")
     for skipped in unconvertible:  # every claim gets a row, even one whose unit cannot be compared

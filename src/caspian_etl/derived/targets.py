@@ -52,18 +52,27 @@ def _preference(target: dict):
     return key
 
 
-def _by_period(target: dict, pool: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Observations for the target, grouped by period, oldest first; each group in order of preference."""
+def observation_index(pool: list[dict]) -> dict[tuple, list[tuple[str, list[dict]]]]:
+    """Observations by (metric, frequency, country pair), grouped by period, oldest first: built once, so a
+    target looks up its own figures instead of scanning the whole pool (quadratic in the registry's size)."""
+    index: dict[tuple, dict[str, list[dict]]] = {}
+    for figure in pool:
+        if figure["kind"] == "observation" and figure["period_end"] is not None:
+            pair = pair_key(figure["metric"], figure["country"], figure["partner"])
+            index.setdefault((figure["metric"], figure["frequency"], pair), {}).setdefault(
+                figure["period"], []).append(figure)
+    return {key: sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
+            for key, groups in index.items()}
+
+
+def _by_period(target: dict, index: dict[tuple, list[tuple[str, list[dict]]]]) -> list[tuple[str, list[dict]]]:
+    """The target's observations grouped by period, oldest first; the last two groups (all a row uses) in
+    the target's order of preference."""
     frequency = target["frequency"] or "A"
     pair = pair_key(target["metric"], target["country"], target["partner"])
-    groups: dict[str, list[dict]] = {}
-    for figure in pool:
-        if (figure["metric"] == target["metric"] and figure["kind"] == "observation"
-                and figure["frequency"] == frequency and figure["period_end"] is not None
-                and pair_key(figure["metric"], figure["country"], figure["partner"]) == pair):
-            groups.setdefault(figure["period"], []).append(figure)
-    ordered = sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
-    return [(period, sorted(figures, key=_preference(target))) for period, figures in ordered]
+    ordered = index.get((target["metric"], frequency, pair), [])
+    return [(period, sorted(figures, key=_preference(target)) if i >= len(ordered) - 2 else figures)
+            for i, (period, figures) in enumerate(ordered)]
 
 
 def _status(row: dict, lower: bool) -> str:
@@ -82,8 +91,9 @@ def _status(row: dict, lower: bool) -> str:
     return "on_course" if ((recent <= required) if lower else (recent >= required)) else "behind"
 
 
-def track(target: dict, pool: list[dict], metric_name: str) -> dict:
-    """One targets row for a target claim (an observation-shaped dict) against the observation pool."""
+def track(target: dict, pool: list[dict] | dict[tuple, list], metric_name: str) -> dict:
+    """One targets row for a target claim (an observation-shaped dict) against the observation pool (a list,
+    or its observation_index)."""
     lower = target["metric"] in LOWER_IS_BETTER
     deadline = target["period_end"] if target["period"] else None
     row = {
@@ -99,7 +109,7 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
              "years_left", "required_annual_growth_pct", "previous_value", "previous_period",
              "recent_annual_growth_pct", "latest_snapshot_sha256"]
     row.update(dict.fromkeys(empty))
-    periods = _by_period(target, pool)
+    periods = _by_period(target, pool if isinstance(pool, dict) else observation_index(pool))
     if periods:
         period, figures = periods[-1]
         latest = figures[0]
@@ -130,7 +140,7 @@ def track_targets(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     observed, _ = claim_observations(claims)
     notes = dict(zip(claims["claim_id"], claims["note"], strict=True))
     names = {m.id: m.name for m in metrics().values()}
-    pool = records(observed) + records(official)
+    pool = observation_index(records(observed) + records(official))
     rows = []
     for target in records(observed[observed["kind"] == "target"]):
         note = notes.get(target["ref"])
