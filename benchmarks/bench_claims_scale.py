@@ -68,6 +68,13 @@ def main() -> None:
         queue: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
         proc = multiprocessing.get_context("spawn").Process(target=_child, args=(rows, args.publish, args.shape, queue))
         proc.start()
+        while proc.is_alive() and queue.empty():
+            time.sleep(0.5)
+        if queue.empty():
+            print(f"rows={rows:>9} the measuring process died (exit {proc.exitcode}; killed for memory?)",
+                  flush=True)
+            out.append({"rows": rows, "exitcode": proc.exitcode})
+            continue
         figures = queue.get()
         proc.join()
         out.append(figures)

@@ -166,8 +166,12 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
                              "end": window.end and window.end.isoformat()}
         else:
             window = None  # a source without period parameters is always fetched whole
+        # a local source "fetches" (reads its file) even offline; a failed fetch is still a fetch
+        result.mode = "replay" if snapshot is not None or (offline and source.network) else "fetch"
         acquired = acquire_step(source, paths, offline=offline, snapshot=snapshot, window=window)
         result.fetched, result.unchanged = acquired.fetched, acquired.unchanged
+        if acquired.snapshot is not None:
+            result.mode = "fetch" if acquired.fetched else "replay"
         if acquired.snapshot is None:
             result.status, result.reason = "skipped", acquired.skip_reason
         else:
