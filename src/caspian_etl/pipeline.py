@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from caspian_etl.errors import CaspianError, ConfigError, ContractError
 from caspian_etl.http import HttpClient
 from caspian_etl.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.settings import DataPaths
-from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
+from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, mark_failed, utc_now
 from caspian_etl.sources import Source, Window, get_source
 from caspian_etl.sources.base import FetchContext
 from caspian_etl.state import load_state, record_result
@@ -201,9 +203,8 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
     source = get_source(name)
     if not source.accepts_files:
         raise ConfigError("this source does not take files; see `caspian-etl ingest-file --help`", source=name)
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise ConfigError(f"no such file: {', '.join(missing)}", source=name)
+    for f in files:
+        refuse_unsafe_file(name, f)
 
     def snapshot_files(source: Source, paths: DataPaths, **_: object) -> Acquired:
         store = SnapshotStore(paths, source.name)
@@ -213,7 +214,26 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
             snapshot = writer.commit()
         return Acquired(snapshot, fetched=True, unchanged=writer.unchanged)
 
-    return run_source(name, paths, acquire_step=snapshot_files)
+    result = run_source(name, paths, acquire_step=snapshot_files)
+    if result.status == "failed" and result.snapshot_id and not (result.up_to_date or result.unchanged):
+        # the files stay as evidence, but no later replay (`run --offline`) may pick them up
+        failed = SnapshotStore(paths, name).select(result.snapshot_id)
+        if failed is not None:
+            mark_failed(failed, result.reason or "curation failed")
+    return result
+
+
+def refuse_unsafe_file(source: str, path: Path) -> None:
+    """Ingest only plain files: a symlink could smuggle any readable file (/etc/passwd) into data/raw, and a
+    device or FIFO could block or never end."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise ConfigError(f"no such file: {path}", source=source) from None
+    if stat.S_ISLNK(mode):
+        raise ConfigError(f"{path} is a symbolic link; ingest the file it points to, not the link", source=source)
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"{path} is not a regular file (a folder, device, FIFO or socket)", source=source)
 
 
 def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,
