@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from caspian_etl import __version__
 from caspian_etl.atomic import atomic_write
+from caspian_etl.code_version import code_digest, source_modules
 from caspian_etl.contracts import contract_files, load_contract
 from caspian_etl.curated import part_files, source_of_part, write_part
 from caspian_etl.derived import DERIVED
@@ -86,12 +86,13 @@ def acquire(source: Source, paths: DataPaths, *, offline: bool = False, snapshot
 
 def curation_key(source: Source, snapshot: Snapshot) -> str:
     """A hash of everything a source's curated files are built from: the snapshot's bytes (by sha256), the
-    contracts and vocabularies of its tables, and the package version (the parser code)."""
+    contracts and vocabularies of its tables, and the code that parses, validates and writes them (the source
+    files of its modules and the caspian_etl modules they import: caspian_etl.code_version)."""
     digest = hashlib.sha256()
     digest.update(json.dumps(sorted(snapshot.fingerprint())).encode())
     for path in contract_files(source.tables):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(__version__.encode())
+    digest.update(code_digest(source_modules(source)).encode())
     return digest.hexdigest()
 
 
