@@ -13,7 +13,7 @@ Matching (schemas/claim_checks.yaml says the same for readers):
 - never two claims of one document (the policy paper is one document whatever its endnotes cite), nor two
   claims citing the same URL: a document restating a figure is no independent check;
 - at most MAX_COMPARED (20) figures per claim, official series first; when more match, the match note says
-  how many there were (so the table grows linearly with the registry).
+  so (the table then grows linearly with the registry, not with its square).
 
 Tolerance: two documents that state different numbers disagree as stated, so claim against claim allows
 0.1% per side (unit conversions and restated decimals). Against an official series a claim may have rounded,
@@ -174,11 +174,10 @@ def _index(figures: list[dict]) -> dict[tuple, Buckets]:
     return index
 
 
-def _matches(claim: dict, by_period: Buckets) -> tuple[list[tuple[dict, str | None]], int]:
-    """Up to MAX_COMPARED independent figures matching the claim (official series first), and how many
-    matched in all."""
+def _matches(claim: dict, by_period: Buckets) -> tuple[list[tuple[dict, str | None]], bool]:
+    """Up to MAX_COMPARED independent figures matching the claim (official series first), and whether more
+    matched (the search stops there: counting them all would be quadratic again)."""
     found: list[tuple[dict, str | None]] = []
-    total = 0
     for figures in _candidates(claim, by_period):
         for other in figures:
             if other["basis"] == "official" and claim["kind"] not in ("observation", "capacity"):
@@ -188,10 +187,10 @@ def _matches(claim: dict, by_period: Buckets) -> tuple[list[tuple[dict, str | No
             same_period, period_note = _periods_match(claim, other)
             if not same_period:
                 continue
-            total += 1
-            if len(found) < MAX_COMPARED:
-                found.append((other, period_note))
-    return found, total
+            if len(found) == MAX_COMPARED:
+                return found, True
+            found.append((other, period_note))
+    return found, False
 
 
 def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
@@ -202,11 +201,11 @@ def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for claim in records(observed):
         key = (claim["metric"], claim["kind"], pair_key(claim["metric"], claim["country"], claim["partner"]))
-        found, total = _matches(claim, index.get(key, {}))
+        found, more = _matches(claim, index.get(key, {}))
         for other, period_note in found:
             note = _notes(claim, other, period_note)
-            if total > len(found):
-                capped = f"compared with the first {len(found)} of {total} independent figures"
+            if more:
+                capped = f"compared with the first {MAX_COMPARED} independent figures; more state this figure"
                 note = f"{note}; {capped}" if note else capped
             rows.append(_row(claim, other, names[claim["metric"]], note=note))
         if not found:

@@ -42,37 +42,64 @@ def annual_growth_pct(start_value: float, end_value: float, years: float) -> flo
     return ((end_value / start_value) ** (1 / years) - 1) * 100
 
 
-def _preference(target: dict):
-    def key(figure: dict) -> tuple:
-        published = figure["published"]
-        # the same reporting side as the target first: a turnover series should not jump between the two sides
-        same_side = (figure["country"], figure["partner"]) == (target["country"], target["partner"])
-        return (figure["basis"] != "official", not same_side, figure["document_key"] != target["document_key"],
-                published is None, -(published.toordinal() if published is not None else 0), figure["ref"])
-    return key
+def _standing(figure: dict) -> tuple:
+    """The part of the order of preference that does not depend on the target: the most recently published
+    first, then by claim id."""
+    published = figure["published"]
+    return (published is None, -(published.toordinal() if published is not None else 0), figure["ref"])
 
 
-def observation_index(pool: list[dict]) -> dict[tuple, list[tuple[str, list[dict]]]]:
+class PeriodFigures:
+    """The figures that state one period for one (metric, frequency, pair), with the preferred one for any
+    target found in constant time: official first, then the target's reporting side (a turnover series should
+    not jump between the two sides), then the target's own document, then _standing."""
+
+    def __init__(self, figures: list[dict]) -> None:
+        self.figures = figures
+        self.count = len(figures)
+        values = [f["value"] for f in figures]
+        self.low, self.high = min(values), max(values)
+        official = [f for f in figures if f["basis"] == "official"]
+        self._tiers = [self._firsts(tier) for tier in (official, [f for f in figures if f["basis"] != "official"])
+                       if tier]
+
+    @staticmethod
+    def _firsts(figures: list[dict]) -> tuple[dict, dict, dict, dict]:
+        first_by_side_doc: dict = {}
+        first_by_side: dict = {}
+        first_by_doc: dict = {}
+        for f in sorted(figures, key=_standing):
+            side = (f["country"], f["partner"])
+            first_by_side_doc.setdefault((side, f["document_key"]), f)
+            first_by_side.setdefault(side, f)
+            first_by_doc.setdefault(f["document_key"], f)
+        return first_by_side_doc, first_by_side, first_by_doc, {"best": min(figures, key=_standing)}
+
+    def best(self, target: dict) -> dict:
+        side_doc, by_side, by_doc, overall = self._tiers[0]
+        side, doc = (target["country"], target["partner"]), target["document_key"]
+        return side_doc.get((side, doc)) or by_side.get(side) or by_doc.get(doc) or overall["best"]
+
+
+def observation_index(pool: list[dict]) -> dict[tuple, list[tuple[str, PeriodFigures]]]:
     """Observations by (metric, frequency, country pair), grouped by period, oldest first: built once, so a
-    target looks up its own figures instead of scanning the whole pool (quadratic in the registry's size)."""
+    target looks up its own figures instead of scanning (or sorting) the whole pool for each target."""
     index: dict[tuple, dict[str, list[dict]]] = {}
     for figure in pool:
         if figure["kind"] == "observation" and figure["period_end"] is not None:
             pair = pair_key(figure["metric"], figure["country"], figure["partner"])
             index.setdefault((figure["metric"], figure["frequency"], pair), {}).setdefault(
                 figure["period"], []).append(figure)
-    return {key: sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
+    return {key: [(period, PeriodFigures(figures)) for period, figures in
+                  sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))]
             for key, groups in index.items()}
 
 
-def _by_period(target: dict, index: dict[tuple, list[tuple[str, list[dict]]]]) -> list[tuple[str, list[dict]]]:
-    """The target's observations grouped by period, oldest first; the last two groups (all a row uses) in
-    the target's order of preference."""
+def _by_period(target: dict, index: dict[tuple, list[tuple[str, PeriodFigures]]]) -> list[tuple[str, PeriodFigures]]:
+    """The target's observations grouped by period, oldest first."""
     frequency = target["frequency"] or "A"
     pair = pair_key(target["metric"], target["country"], target["partner"])
-    ordered = index.get((target["metric"], frequency, pair), [])
-    return [(period, sorted(figures, key=_preference(target)) if i >= len(ordered) - 2 else figures)
-            for i, (period, figures) in enumerate(ordered)]
+    return index.get((target["metric"], frequency, pair), [])
 
 
 def _status(row: dict, lower: bool) -> str:
@@ -112,12 +139,11 @@ def track(target: dict, pool: list[dict] | dict[tuple, list], metric_name: str) 
     periods = _by_period(target, pool if isinstance(pool, dict) else observation_index(pool))
     if periods:
         period, figures = periods[-1]
-        latest = figures[0]
-        values = [f["value"] for f in figures]
+        latest = figures.best(target)
         row.update(latest_value=latest["value"], latest_period=period, latest_date=latest["period_end"],
                    latest_basis=latest["basis"], latest_source=latest["source"], latest_ref=latest["ref"],
                    latest_publisher=latest["publisher"], latest_source_url=latest["source_url"],
-                   latest_count=len(figures), latest_min=min(values), latest_max=max(values),
+                   latest_count=figures.count, latest_min=figures.low, latest_max=figures.high,
                    latest_snapshot_sha256=latest["snapshot_sha256"])
         if latest["value"] and target["value"]:
             ratio = target["value"] / latest["value"] if lower else latest["value"] / target["value"]
@@ -127,7 +153,7 @@ def track(target: dict, pool: list[dict] | dict[tuple, list], metric_name: str) 
             row["years_left"] = _round(years)
             row["required_annual_growth_pct"] = _round(annual_growth_pct(latest["value"], target["value"], years))
         if len(periods) > 1:
-            previous = periods[-2][1][0]
+            previous = periods[-2][1].best(target)
             row.update(previous_value=previous["value"], previous_period=periods[-2][0])
             row["recent_annual_growth_pct"] = _round(annual_growth_pct(
                 previous["value"], latest["value"], years_between(previous["period_end"], latest["period_end"])))
