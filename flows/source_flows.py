@@ -14,6 +14,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
 
+from caspian_etl.data_location import flow_data_dir
 from caspian_etl.errors import CaspianError, FetchError, SnapshotError
 from caspian_etl.locks import prefect_limit_name
 from caspian_etl.pipeline import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
@@ -70,7 +71,7 @@ def curate_task(source_name: str, data_dir: str, snapshot_dir: str) -> list[Tabl
 
 def run_source_with_tasks(source_name: str, data_dir: str | None, offline: bool, snapshot: str | None,
                           start: date | None, end: date | None) -> SourceResult:
-    paths = resolve_data_dir(data_dir)
+    paths = flow_data_dir(data_dir)  # never a relative folder inside a worker's temporary directory
     retries = int(os.environ.get("CASPIAN_ETL_FETCH_RETRIES", "2"))
     fetch = fetch_task.with_options(retries=retries)
 

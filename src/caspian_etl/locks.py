@@ -15,9 +15,9 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
-from caspian_etl.errors import CaspianError
+from caspian_etl.errors import CaspianError, ConfigError
 from caspian_etl.settings import DataPaths
 
 PREFECT_LOCKS_ENV = "CASPIAN_ETL_PREFECT_LOCKS"
@@ -37,13 +37,27 @@ def prefect_locks_on() -> bool:
     return os.environ.get(PREFECT_LOCKS_ENV, "") not in ("", "0")
 
 
-def _machine_lock(name: str):  # noqa: ANN202 - a context manager
+@contextmanager
+def _machine_lock(name: str) -> Iterator[None]:
     """Across machines: strict, so a missing limit is an error rather than no lock at all."""
     if not prefect_locks_on():
-        return nullcontext()
+        yield
+        return
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
     from prefect.concurrency.sync import concurrency
 
-    return concurrency(prefect_limit_name(name), occupy=1, strict=True)
+    limit = prefect_limit_name(name)
+    slot = concurrency(limit, occupy=1, strict=True)
+    try:
+        slot.__enter__()
+    except ConcurrencySlotAcquisitionError:
+        raise ConfigError(f"{PREFECT_LOCKS_ENV}=1 but there is no Prefect concurrency limit {limit}: create it "
+                          f"(`prefect gcl create {limit} --limit 1`); `caspian-etl deploy` with an s3:// data "
+                          "root creates them all") from None
+    try:
+        yield
+    finally:
+        slot.__exit__(None, None, None)
 
 
 @contextmanager
