@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
 from caspian_etl.catalog import write_catalog
+from caspian_etl.data_location import flow_data_dir
 from caspian_etl.derived import DERIVED
 from caspian_etl.downstream import build_derived, build_derived_table, publish
 from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
@@ -55,6 +56,7 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
     names = sources or list(SOURCE_FLOWS)
     for name in names:
         get_source(name)  # fail fast on a typo, before any source runs
+    data_dir = flow_data_dir(data_dir).location  # absolute from here on; never a worker's temporary folder
     results = []
     for name in names:
         state = SOURCE_FLOWS[name](offline=offline, snapshot=snapshot, data_dir=data_dir, start=start, end=end,

@@ -8,15 +8,15 @@ metadata and file paths, never DataFrames. A source that fails ends its flow run
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.concurrency.sync import concurrency
 from prefect.tasks import exponential_backoff
 
+from caspian_etl.data_location import flow_data_dir
 from caspian_etl.errors import CaspianError, FetchError, SnapshotError
+from caspian_etl.locks import prefect_limit_name
 from caspian_etl.pipeline import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
 from caspian_etl.settings import DataPaths, resolve_data_dir
 from caspian_etl.snapshots import Snapshot, load_snapshot
@@ -53,21 +53,11 @@ def fetch_task(source_name: str, data_dir: str, offline: bool, snapshot: str | N
                    window=Window(start, end))
 
 
-PREFECT_LOCKS_ENV = "CASPIAN_ETL_PREFECT_LOCKS"
-
-
 def table_limit_names(source_name: str) -> list[str]:
-    """Prefect global concurrency limits (one per table, limit 1) that serialise writers across machines."""
-    return [f"caspian-etl-table-{table}" for table in REGISTRY[source_name].tables]
-
-
-def _table_locks(source_name: str):  # noqa: ANN202 - a context manager
-    """On one machine the flock in caspian_etl.locks is enough. Workers on several machines sharing an s3://
-    data root set CASPIAN_ETL_PREFECT_LOCKS=1 after creating the limits (see README); strict: a missing limit
-    is an error rather than no lock at all."""
-    if os.environ.get(PREFECT_LOCKS_ENV, "") in ("", "0"):
-        return nullcontext()
-    return concurrency(table_limit_names(source_name), occupy=1, strict=True)
+    """Prefect global concurrency limits (limit 1) a source's run takes when CASPIAN_ETL_PREFECT_LOCKS=1:
+    one per table it writes and one for its state file (see caspian_etl.locks)."""
+    return [prefect_limit_name(t) for t in REGISTRY[source_name].tables] + [prefect_limit_name(
+        f"state-{source_name}")]
 
 
 @task(name="curate", task_run_name="curate {source_name}")
@@ -75,13 +65,13 @@ def curate_task(source_name: str, data_dir: str, snapshot_dir: str) -> list[Tabl
     snapshot = load_snapshot(Path(snapshot_dir))
     if snapshot is None:
         raise SnapshotError(f"no snapshot manifest in {snapshot_dir}", source=source_name)
-    with _table_locks(source_name):
-        return curate(REGISTRY[source_name], snapshot, resolve_data_dir(data_dir))
+    # every table write inside takes its lock (caspian_etl.locks), across machines too when asked
+    return curate(REGISTRY[source_name], snapshot, resolve_data_dir(data_dir))
 
 
 def run_source_with_tasks(source_name: str, data_dir: str | None, offline: bool, snapshot: str | None,
                           start: date | None, end: date | None) -> SourceResult:
-    paths = resolve_data_dir(data_dir)
+    paths = flow_data_dir(data_dir)  # never a relative folder inside a worker's temporary directory
     retries = int(os.environ.get("CASPIAN_ETL_FETCH_RETRIES", "2"))
     fetch = fetch_task.with_options(retries=retries)
 

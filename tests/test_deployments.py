@@ -157,3 +157,41 @@ def test_serve_runs_a_triggered_deployment(prefect_server, monkeypatch, tmp_path
             serve.wait(20)
         except subprocess.TimeoutExpired:
             serve.kill()
+
+
+@pytest.mark.prefect_server
+def test_a_worker_started_elsewhere_writes_to_the_deployed_data_root(prefect_server, monkeypatch, tmp_path) -> None:
+    """`caspian-etl deploy` from one folder, `prefect worker start` from another: the run (in the worker's
+    temporary folder) writes to the absolute root resolved at deploy time, not to a relative `data` there."""
+    deployer, elsewhere = tmp_path / "deployer", tmp_path / "elsewhere"
+    deployer.mkdir()
+    elsewhere.mkdir()
+    env = {**os.environ, "PREFECT_API_URL": prefect_server["api"], "PREFECT_HOME": prefect_server["home"],
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("CASPIAN_ETL_DATA_DIR", None)
+    deployed = subprocess.run([sys.executable, "-m", "caspian_etl.cli", "deploy"], cwd=deployer, env=env,
+                              capture_output=True, text=True, timeout=300)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert f"data root: {deployer / 'data'}" in deployed.stdout
+    worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "caspian-etl"],
+                              cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        with _client_env(prefect_server, monkeypatch):
+            from prefect.client.orchestration import get_client
+            from prefect.deployments import run_deployment
+
+            run = run_deployment("source-claims/claims", timeout=0)
+            with get_client(sync_client=True) as client:
+                deadline = time.monotonic() + 180
+                while not (state := client.read_flow_run(run.id).state).is_final():
+                    assert time.monotonic() < deadline, f"run still {state.type} after 180 s"
+                    time.sleep(1)
+        assert state.is_completed(), state
+        assert (deployer / "data" / "curated" / "claims" / "claims.parquet").is_file()
+        assert not (elsewhere / "data").exists()
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -3,7 +3,7 @@
 import pyarrow.parquet as pq
 import pytest
 
-from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, main
+from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, main
 from caspian_etl.curated import read_table
 from caspian_etl.derived import DERIVED
 from caspian_etl.flows.source_flows import SOURCE_FLOWS
@@ -129,14 +129,14 @@ def test_prefect_table_locks_for_several_machines(prefect_harness, tmp_path, mon
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
-    from caspian_etl.flows.source_flows import table_limit_names
+    from caspian_etl.deployments import lock_limit_names
 
     monkeypatch.setenv("CASPIAN_ETL_PREFECT_LOCKS", "1")
     data = str(tmp_path / "d")
     # asked for, but the limits were not created: a clear failure, not a silent run without locks
-    assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) == EXIT_SOURCE_FAILED
-    assert "caspian-etl-table-" in capsys.readouterr().out
+    assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) in (EXIT_SOURCE_FAILED, EXIT_USAGE)
+    assert "no Prefect concurrency limit caspian-etl-" in capsys.readouterr().out
     with get_client(sync_client=True) as client:  # what `prefect gcl create NAME --limit 1` does
-        for name in table_limit_names("claims"):
+        for name in lock_limit_names():  # what `caspian-etl deploy` ensures for an s3:// root
             client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
     assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) == EXIT_OK

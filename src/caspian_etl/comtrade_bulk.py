@@ -33,12 +33,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from caspian_etl.arrow_checks import failure_reasons, join_reasons
+from caspian_etl import storage
 from caspian_etl.atomic import atomic_write
 from caspian_etl.background import SerialWorker, prefetch
 from caspian_etl.comtrade_bulk_rows import RAW_COLUMNS, Mapped, as_text, read_batches, to_trade_flows
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import part_files, part_path, table_dir
 from caspian_etl.errors import ContractError, ParseError
+from caspian_etl.locks import table_lock
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 
@@ -284,6 +286,10 @@ class BulkIngest:
         return self._publish()
 
     def _publish(self) -> tuple[list[Path], str | None]:
+        with table_lock(self.paths, TABLE):  # the one writer of trade_flows while its files are replaced
+            return self._publish_locked()
+
+    def _publish_locked(self) -> tuple[list[Path], str | None]:
         quarantine_path = None
         if self.quarantine.rows:
             target = self.paths.quarantine / TABLE / f"{SOURCE_NAME}__{self.snapshot.snapshot_id}.csv"
@@ -319,8 +325,16 @@ def _move_into_place(staged: Path, target: Path, paths: DataPaths) -> Path:
 def release_api_rows(paths: DataPaths, owned: set[tuple[str, int]]) -> int:
     """Rewrite comtrade.parquet (the API rows) without the reporter-years that partition files now own."""
     api_file = part_path(paths, TABLE, SOURCE_NAME)
-    if not api_file.is_file() or not owned:
+    if not owned:
         return 0
+    with table_lock(paths, TABLE):  # read-modify-write of comtrade.parquet: no other writer in between
+        storage.refresh(api_file)
+        if not api_file.is_file():
+            return 0
+        return _drop_reporter_years(paths, api_file, owned)
+
+
+def _drop_reporter_years(paths: DataPaths, api_file: Path, owned: set[tuple[str, int]]) -> int:
     table = pq.read_table(api_file)
     years = pc.year(table["period_start"]).to_pylist()
     keep = pa.array([(r, y) not in owned for r, y in zip(table["reporter"].to_pylist(), years, strict=False)])

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from caspian_etl.sources import REGISTRY
+from caspian_etl.storage import is_remote
 
 WORK_POOL = "caspian-etl"
 # After the sources' own runs (03:00-05:00 UTC): re-curate from the stored snapshots (cheap when nothing
@@ -76,14 +77,36 @@ def _flow_of(spec: DeploymentSpec):  # noqa: ANN202 - a prefect Flow
     return getattr(import_module(module), attr)
 
 
+def shared_root(specs: list[DeploymentSpec]) -> bool:
+    """True when the deployments write to an s3:// root, which workers on several machines may share."""
+    return any(is_remote(str(spec.parameters.get("data_dir") or "")) for spec in specs)
+
+
+def lock_limit_names() -> list[str]:
+    """Every Prefect global concurrency limit the locks take when CASPIAN_ETL_PREFECT_LOCKS=1 (caspian_etl.locks):
+    one per curated table, one per state file."""
+    from caspian_etl.contracts import table_names
+    from caspian_etl.derived import DERIVED_SOURCE
+    from caspian_etl.locks import prefect_limit_name
+
+    states = [f"state-{name}" for name in (*REGISTRY, DERIVED_SOURCE)]
+    return [prefect_limit_name(n) for n in [*table_names(), *states]]
+
+
 def runner_deployments(specs: list[DeploymentSpec], work_pool: str | None = None) -> list:
-    """Prefect RunnerDeployments for the specs (no server needed to build them)."""
+    """Prefect RunnerDeployments for the specs (no server needed to build them). On a shared (s3://) root the
+    worker processes always take the Prefect locks: there is no lock on the object store itself."""
     from prefect.deployments.runner import EntrypointType
 
+    from caspian_etl.locks import PREFECT_LOCKS_ENV
+
+    job_variables = {"env": {PREFECT_LOCKS_ENV: "1"}} if work_pool and shared_root(specs) else None
     out = []
     for spec in specs:
         kwargs: dict[str, Any] = dict(name=spec.name, parameters=spec.parameters, description=spec.description,
                                       tags=list(spec.tags), entrypoint_type=EntrypointType.MODULE_PATH)
+        if job_variables:
+            kwargs["job_variables"] = job_variables
         if spec.cron:
             kwargs["schedules"] = [_cron_schedule(spec.cron)]
         if work_pool:

@@ -1,7 +1,7 @@
 """What runs after the sources: the derived tables, then the catalog and the report.
 
 Each step is skipped when nothing it reads has changed since it last ran (a hash of its input files, its
-contract and the code version), so a re-run with unchanged sources writes nothing.
+contract and its code: caspian_etl.code_version), so a re-run with unchanged sources writes nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from caspian_etl import __version__
 from caspian_etl.atomic import atomic_write
 from caspian_etl.catalog import CATALOG_NAME, write_catalog
 from caspian_etl.contracts import contract_files, load_contract, table_names
 from caspian_etl.curated import part_files, part_path, snapshot_hashes, write_part
-from caspian_etl.derived import DERIVED, DERIVED_SOURCE
+from caspian_etl.code_version import code_digest, derived_modules
+from caspian_etl.derived import DERIVED, DERIVED_SOURCE, DerivedTable
 from caspian_etl.errors import CaspianError
 from caspian_etl.report import INDEX_NAME, build_report, report_dir
 from caspian_etl.resources import schemas_dir
@@ -37,7 +37,7 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
     contract = load_contract(name)
     outcome = TableOutcome(name)
     try:
-        key = _derived_key(name, spec.inputs, paths)
+        key = _derived_key(name, spec, paths)
         built = load_state(paths, DERIVED_SOURCE).get("built", {})
         if built.get(name) == key and part_path(paths, name, DERIVED_SOURCE).exists():
             outcome.up_to_date = True  # inputs and contract unchanged since the last build: no work, no write
@@ -69,11 +69,11 @@ def build_derived_table(name: str, paths: DataPaths) -> TableOutcome:
 DERIVED_VOCABULARIES = ("official_equivalents.yaml", "crude_conversion.yaml")
 
 
-def _derived_key(name: str, inputs: tuple[str, ...], paths: DataPaths) -> str:
+def _derived_key(name: str, spec: DerivedTable, paths: DataPaths) -> str:
     """A hash of a derived table's inputs (the bytes of every input file), its contract, the vocabularies its
-    conversions read (official equivalents, crude factors) and the code version."""
+    conversions read (official equivalents, crude factors) and its code."""
     vocabularies = [schemas_dir() / n for n in DERIVED_VOCABULARIES if (schemas_dir() / n).exists()]
-    return _inputs_key(paths, inputs, contract_files((name,)) + vocabularies)
+    return _inputs_key(paths, spec.inputs, contract_files((name,)) + vocabularies, derived_modules(spec.build))
 
 
 def _file_digest(path: Path) -> str:
@@ -88,14 +88,14 @@ def _digest_of_version(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(Path(path))
 
 
-def _inputs_key(paths: DataPaths, tables: tuple[str, ...], contracts: list[Path]) -> str:
+def _inputs_key(paths: DataPaths, tables: tuple[str, ...], contracts: list[Path], code: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for path in contracts:
         digest.update(path.read_bytes())
     for table in tables:
         for part in part_files(paths, table):
             digest.update(f"{table}/{part.name}".encode() + b"\0" + _file_digest(part).encode())
-    digest.update(__version__.encode())
+    digest.update(code_digest(code).encode())
     return digest.hexdigest()
 
 
@@ -120,6 +120,7 @@ def build_derived(paths: DataPaths, names: list[str] | None = None,
 
 
 PUBLISH_SOURCE = "publish"  # how the final steps (catalog, report) appear in the run summary
+PUBLISH_CODE = ("caspian_etl.catalog", "caspian_etl.report")
 
 
 def publish(paths: DataPaths, *, catalog_step: Callable[[DataPaths], object] = write_catalog,
@@ -130,7 +131,7 @@ def publish(paths: DataPaths, *, catalog_step: Callable[[DataPaths], object] = w
     The Prefect pipeline flow passes task-wrapped steps."""
     result = SourceResult(source=PUBLISH_SOURCE, status="ok", started_at=iso_utc(utc_now()))
     tables = tuple(table_names())
-    key = _inputs_key(paths, tables, sorted(schemas_dir().glob("*.yaml")))
+    key = _inputs_key(paths, tables, sorted(schemas_dir().glob("*.yaml")), PUBLISH_CODE)
     outputs = [paths.curated / CATALOG_NAME, report_dir(paths) / INDEX_NAME]
     if load_state(paths, DERIVED_SOURCE).get("built", {}).get(PUBLISH_SOURCE) == key and all(
             p.exists() for p in outputs):

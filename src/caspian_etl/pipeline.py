@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from caspian_etl import __version__
 from caspian_etl.atomic import atomic_write, clean_staging
+from caspian_etl.code_version import code_digest, source_modules
 from caspian_etl.contracts import contract_files, load_contract
 from caspian_etl.curated import PartWrite, part_files, part_path, source_of_part, write_parts
 from caspian_etl.derived import DERIVED
@@ -27,7 +29,7 @@ from caspian_etl.http import HttpClient
 from caspian_etl.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.settings import DataPaths
 from caspian_etl.shrink import max_shrink, shrink_allowed, shrink_refusal
-from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, utc_now
+from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, mark_failed, utc_now
 from caspian_etl.sources import Source, Window, get_source
 from caspian_etl.sources.base import FetchContext
 from caspian_etl.state import load_state, record_result
@@ -86,12 +88,13 @@ def acquire(source: Source, paths: DataPaths, *, offline: bool = False, snapshot
 
 def curation_key(source: Source, snapshot: Snapshot) -> str:
     """A hash of everything a source's curated files are built from: the snapshot's bytes (by sha256), the
-    contracts and vocabularies of its tables, and the package version (the parser code)."""
+    contracts and vocabularies of its tables, and the code that parses, validates and writes them (the source
+    files of its modules and the caspian_etl modules they import: caspian_etl.code_version)."""
     digest = hashlib.sha256()
     digest.update(json.dumps(sorted(snapshot.fingerprint())).encode())
     for path in contract_files(source.tables):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(__version__.encode())
+    digest.update(code_digest(source_modules(source)).encode())
     return digest.hexdigest()
 
 
@@ -229,8 +232,12 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
                              "end": window.end and window.end.isoformat()}
         else:
             window = None  # a source without period parameters is always fetched whole
+        # a local source "fetches" (reads its file) even offline; a failed fetch is still a fetch
+        result.mode = "replay" if snapshot is not None or (offline and source.network) else "fetch"
         acquired = acquire_step(source, paths, offline=offline, snapshot=snapshot, window=window)
         result.fetched, result.unchanged = acquired.fetched, acquired.unchanged
+        if acquired.snapshot is not None:
+            result.mode = "fetch" if acquired.fetched else "replay"
         if acquired.snapshot is None:
             result.status, result.reason = "skipped", acquired.skip_reason
         else:
@@ -260,9 +267,8 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
     source = get_source(name)
     if not source.accepts_files:
         raise ConfigError("this source does not take files; see `caspian-etl ingest-file --help`", source=name)
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise ConfigError(f"no such file: {', '.join(missing)}", source=name)
+    for f in files:
+        refuse_unsafe_file(name, f)
 
     def snapshot_files(source: Source, paths: DataPaths, **_: object) -> Acquired:
         store = SnapshotStore(paths, source.name)
@@ -272,7 +278,26 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
             snapshot = writer.commit()
         return Acquired(snapshot, fetched=True, unchanged=writer.unchanged)
 
-    return run_source(name, paths, acquire_step=snapshot_files)
+    result = run_source(name, paths, acquire_step=snapshot_files)
+    if result.status == "failed" and result.snapshot_id and not (result.up_to_date or result.unchanged):
+        # the files stay as evidence, but no later replay (`run --offline`) may pick them up
+        failed = SnapshotStore(paths, name).select(result.snapshot_id)
+        if failed is not None:
+            mark_failed(failed, result.reason or "curation failed")
+    return result
+
+
+def refuse_unsafe_file(source: str, path: Path) -> None:
+    """Ingest only plain files: a symlink could smuggle any readable file (/etc/passwd) into data/raw, and a
+    device or FIFO could block or never end."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise ConfigError(f"no such file: {path}", source=source) from None
+    if stat.S_ISLNK(mode):
+        raise ConfigError(f"{path} is a symbolic link; ingest the file it points to, not the link", source=source)
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"{path} is not a regular file (a folder, device, FIFO or socket)", source=source)
 
 
 def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.sources import REGISTRY
 
 
-@dataclass
+RunStatus = Literal["ok", "skipped", "failed"]
+RunMode = Literal["fetch", "replay"]  # fetched from the source (network, local file, ingested files) or replayed
+
+
 @dataclass
 class TableOutcome:
     table: str
@@ -23,8 +27,9 @@ class TableOutcome:
 @dataclass
 class SourceResult:
     source: str
-    status: str  # ok | skipped | failed
+    status: RunStatus
     snapshot_id: str | None = None
+    mode: RunMode | None = None  # what the run tried: health counts fetches only (see caspian_etl.status)
     fetched: bool = False
     unchanged: bool = False
     reason: str | None = None  # why skipped, or the error that failed it (names source and URL)

@@ -24,6 +24,9 @@ from caspian_etl.errors import ConfigError, SnapshotError
 from caspian_etl.settings import DataPaths
 
 MANIFEST = "manifest.json"
+# Written next to the manifest when the snapshot's curation failed at ingest: the snapshot stays as evidence,
+# but replays skip it (a broken file must not fail every later `run --offline`).
+FAILED_MARK = "curation-failed.json"
 _ID_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 _NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -82,6 +85,11 @@ class Snapshot:
     entries: tuple[SnapshotEntry, ...]
     error: str | None = None
     params: dict = field(default_factory=dict)
+    failed: str | None = None  # why its curation failed at ingest (FAILED_MARK); never replayed
+
+    @property
+    def replayable(self) -> bool:
+        return self.complete and self.failed is None
 
     def entry(self, name: str) -> SnapshotEntry:
         for e in self.entries:
@@ -137,11 +145,22 @@ def load_snapshot(path: Path) -> Snapshot | None:
     if not manifest.is_file():
         return None
     doc = json.loads(manifest.read_text(encoding="utf-8"))
+    mark = path / FAILED_MARK
+    failed = json.loads(mark.read_text(encoding="utf-8")).get("reason") or "failed" if mark.is_file() else None
     return Snapshot(
         source=doc["source"], snapshot_id=doc["snapshot_id"], path=path, created_at=doc["created_at"],
         complete=bool(doc["complete"]), error=doc.get("error"), params=doc.get("params") or {},
-        entries=tuple(SnapshotEntry(**e) for e in doc["entries"]),
+        entries=tuple(SnapshotEntry(**e) for e in doc["entries"]), failed=failed,
     )
+
+
+def mark_failed(snapshot: Snapshot, reason: str) -> Snapshot:
+    """Keep a snapshot whose curation failed as evidence, but take it out of every replay."""
+    mark = snapshot.path / FAILED_MARK
+    mark.write_text(json.dumps({"reason": reason, "at": iso_utc(utc_now())}, indent=1, sort_keys=True) + "\n",
+                    encoding="utf-8")
+    storage.push(mark)
+    return replace(snapshot, failed=reason)
 
 
 class SnapshotStore:
@@ -153,7 +172,7 @@ class SnapshotStore:
         self.root = paths.raw / source
 
     def list(self) -> list[Snapshot]:
-        storage.pull(self.paths.root, f"raw/{self.source}", names=frozenset({MANIFEST}))
+        storage.pull(self.paths.root, f"raw/{self.source}", names=frozenset({MANIFEST, FAILED_MARK}))
         if not self.root.is_dir():
             return []
         found = [s for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name) and (s := load_snapshot(p))]
@@ -163,7 +182,7 @@ class SnapshotStore:
         """The last complete snapshot. Replaying a backfill's window snapshot only replaces its window's rows,
         so it is a fine `latest` to replay; `full_only` skips them (the base for conditional GETs and for
         telling an unchanged full fetch)."""
-        complete = [s for s in self.list() if s.complete and (s.window is None or not full_only)]
+        complete = [s for s in self.list() if s.replayable and (s.window is None or not full_only)]
         return complete[-1] if complete else None
 
     def select(self, selector: str) -> Snapshot | None:
@@ -176,7 +195,7 @@ class SnapshotStore:
             return self.latest()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", selector):
             day = selector.replace("-", "")
-            matches = [s for s in self.list() if s.complete and s.snapshot_id.startswith(day)]
+            matches = [s for s in self.list() if s.replayable and s.snapshot_id.startswith(day)]
             return matches[-1] if matches else None
         if _ID_RE.match(selector):
             for s in self.list():
@@ -184,6 +203,9 @@ class SnapshotStore:
                     if not s.complete:
                         raise SnapshotError(f"snapshot {selector} is incomplete ({s.error}); it cannot be replayed",
                                             source=self.source)
+                    if s.failed:
+                        raise SnapshotError(f"snapshot {selector} failed to curate when ingested ({s.failed}); "
+                                            "it is kept as evidence, not replayed", source=self.source)
                     return s
             raise SnapshotError(f"no snapshot {selector} under {self.root}", source=self.source)
         raise ConfigError(f"--snapshot {selector!r} is not 'latest', a date YYYY-MM-DD or a snapshot id "

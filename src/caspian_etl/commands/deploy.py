@@ -8,7 +8,16 @@ import argparse
 from pathlib import Path
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults
-from caspian_etl.deployments import WORK_POOL, deployment_specs, prefect_yaml, runner_deployments
+from caspian_etl.data_location import deploy_location
+from caspian_etl.deployments import (
+    WORK_POOL,
+    deployment_specs,
+    lock_limit_names,
+    prefect_yaml,
+    runner_deployments,
+    shared_root,
+)
+from caspian_etl.locks import PREFECT_LOCKS_ENV
 
 NAME = "deploy"
 NEEDS_SERVER = ("needs a running Prefect server: start one with `prefect server start` (UI and API at "
@@ -50,13 +59,32 @@ def ensure_work_pool(name: str) -> None:
             console.print(f"created process work pool {name}")
 
 
+def ensure_lock_limits() -> None:
+    """Create the Prefect global concurrency limits the locks take on a shared root (limit 1 each)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        for name in lock_limit_names():
+            try:
+                client.read_global_concurrency_limit_by_name(name)
+            except ObjectNotFound:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
 def execute(args: argparse.Namespace) -> int:
     prefect_defaults()
-    specs = deployment_specs(args.data_dir)
-    if args.write_prefect_yaml:
+    if args.write_prefect_yaml:  # for a checkout (CASPIAN_ETL_HOME): the data dir stays as given
+        specs = deployment_specs(args.data_dir)
         args.write_prefect_yaml.write_text(prefect_yaml(specs, args.work_pool), encoding="utf-8")
         console.print(f"wrote {args.write_prefect_yaml} ({len(specs)} deployments)")
         return EXIT_OK
+    # resolved now: a worker runs flows in a temporary folder, where a relative data dir would be lost
+    location = deploy_location(args.data_dir)
+    specs = deployment_specs(location)
+    console.print(f"data root: {location} (every deployment writes there; choose another with --data-dir)",
+                  soft_wrap=True)
     if args.list:
         for spec in specs:
             console.print(f"{spec.full_name:32} {spec.cron or 'manual':14} {spec.entrypoint}", soft_wrap=True)
@@ -67,9 +95,14 @@ def execute(args: argparse.Namespace) -> int:
     from prefect import deploy
 
     ensure_work_pool(args.work_pool)
+    if shared_root(specs):  # several machines may share it: the Prefect locks are always on (see README)
+        ensure_lock_limits()
+        console.print(f"{PREFECT_LOCKS_ENV}=1 set on every deployment; {len(lock_limit_names())} Prefect "
+                      "concurrency limits ensured", soft_wrap=True)
     deploy(*runner_deployments(specs, args.work_pool), work_pool_name=args.work_pool, build=False, push=False,
            print_next_steps_message=False, ignore_warnings=True)
     for spec in specs:
         console.print(f"deployed {spec.full_name:32} {spec.cron or 'manual'}", soft_wrap=True)
-    console.print(f"next: `prefect worker start --pool {args.work_pool}` on each machine that runs flows")
+    console.print(f"next: `prefect worker start --pool {args.work_pool}` on each machine that runs flows; "
+                  f"their runs write to {location}", soft_wrap=True)
     return EXIT_OK

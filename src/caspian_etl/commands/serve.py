@@ -6,6 +6,7 @@ import argparse
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults
 from caspian_etl.commands.deploy import NEEDS_SERVER, server_configured
+from caspian_etl.data_location import deploy_location
 from caspian_etl.deployments import deployment_specs, runner_deployments
 
 NAME = "serve"
@@ -30,5 +31,5 @@ def execute(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from prefect import serve
 
-    serve(*runner_deployments(deployment_specs(args.data_dir)), limit=args.limit)
+    serve(*runner_deployments(deployment_specs(deploy_location(args.data_dir))), limit=args.limit)
     return EXIT_OK

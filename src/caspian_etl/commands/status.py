@@ -1,4 +1,5 @@
-"""`caspian-etl status`: per source, last success and its age against the schedule, last error, row counts.
+"""`caspian-etl status`: per source, the last successful fetch and its age against the schedule, the last
+replay, the last error, row counts. Health counts fetches only (see caspian_etl.status).
 
 Exit status 1 when any source is stale, failing or has never succeeded: usable by monitoring."""
 
@@ -27,10 +28,11 @@ def _utc(text: str) -> datetime:
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         NAME, help="freshness and health of every source (non-zero exit when stale or failing)",
-        description="For each source: its schedule (cron, UTC), last success and its age, whether it is stale "
-                    "(no success since the scheduled time before the latest one), the last error when its last "
-                    "run failed, and its rows per curated table. Exit status 1 when any source is stale, "
-                    "failing or never succeeded, 0 otherwise.",
+        description="For each source: its schedule (cron, UTC), its last successful fetch and its age, whether "
+                    "it is stale (no successful fetch since the scheduled time before the latest one), the last "
+                    "replay of stored snapshots, the last error when its last fetch or run failed, and its rows "
+                    "per curated table. Replays (--offline, the daily pipeline) never count as a fetch. Exit "
+                    "status 1 when any source is stale, failing or never fetched successfully, 0 otherwise.",
     )
     p.add_argument("--json", action="store_true", help="print the same as one JSON object")
     p.add_argument("--now", type=_utc, metavar="ISO-TIME", help=argparse.SUPPRESS)  # tests and what-ifs
@@ -46,11 +48,12 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps({"data_dir": paths.location, **status_json(statuses)}, indent=1, sort_keys=True))
         return code
     table = Table(title=f"caspian-etl status — {paths.root}")
-    for col in ("source", "health", "schedule (UTC)", "last success", "age (h)", "last error", "rows"):
+    for col in ("source", "health", "schedule (UTC)", "last fetch ok", "age (h)", "last replay", "last error",
+                "rows"):
         table.add_column(col)
     for s in statuses:
         table.add_row(s.source, f"[{STYLE[s.health]}]{s.health}[/]", s.schedule or "-", s.last_success or "never",
-                      "-" if s.age_hours is None else str(s.age_hours), escape(s.last_error or "-"),
-                      str(sum(s.rows.values())))
+                      "-" if s.age_hours is None else str(s.age_hours), s.last_replay or "-",
+                      escape(s.last_error or "-"), str(sum(s.rows.values())))
     console.print(table)
     return code

@@ -142,6 +142,10 @@ def fetch(ctx: FetchContext) -> None:
     body = json.dumps(reports, indent=1, sort_keys=True).encode()
     ctx.writer.add(FETCH_LOG, body, url=f"caspian-etl:{NAME}/fetch-log", status=None, requested_at=utc_now(),
                    content_type="application/json")
+    if reports and all(r["discovered"] == 0 and r["failed"] for r in reports.values()):
+        # no publisher reached at all: a failed fetch (kept as an incomplete snapshot), not an empty success
+        reasons = "; ".join(f"{name}: {r['failed'][0]['error']}" for name, r in sorted(reports.items()))
+        raise FetchError(f"no publisher reachable (0 articles discovered): {reasons}", source=NAME)
 
 
 # ---- parse ------------------------------------------------------------------------------------------------------
