@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from caspian_etl import storage
+from caspian_etl.redaction import redact
+
+log = logging.getLogger(__name__)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -16,6 +20,14 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _remove_quietly(tmp: Path) -> None:
+    """Clean-up after a write; its own failure (a read-only or full folder) must not hide why the write failed."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not remove the temporary file %s: %s", tmp, exc)
 
 
 def atomic_write(target: Path, write: Callable[[Path], None], *, staging_dir: Path) -> Path:
@@ -34,10 +46,12 @@ def atomic_write(target: Path, write: Callable[[Path], None], *, staging_dir: Pa
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)
     storage.push(target)  # a mirrored (s3://) data root gets the finished file as one object PUT
     return target
 
 
 def atomic_write_text(target: Path, text: str, *, staging_dir: Path) -> Path:
+    """Write text atomically; configured secrets are redacted from it (state files, catalogs, reports)."""
+    text = redact(text)
     return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), staging_dir=staging_dir)

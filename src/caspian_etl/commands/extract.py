@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, console, iso_date
+from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, print_error
 from caspian_etl.errors import ConfigError, FetchError
 from caspian_etl.extract import extract_figures
 from caspian_etl.http import HttpClient, HttpPolicy
@@ -73,7 +73,7 @@ def execute(args: argparse.Namespace) -> int:
         try:
             article = extract_article(data, target if is_url else None, args.publisher)
         except LayoutError as exc:
-            console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            print_error(str(exc))
             return EXIT_SOURCE_FAILED
         text, title = article.body, article.title
         published = published or article.published
