@@ -146,6 +146,12 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list[TableOu
     return outcomes
 
 
+def _type_name(exc: BaseException) -> str:
+    """ValueError, but zlib.error rather than a bare 'error'."""
+    kind = type(exc)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 AcquireStep = Callable[..., Acquired]
 CurateStep = Callable[[Source, Snapshot, DataPaths], list[TableOutcome]]
 
@@ -187,7 +193,7 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
         result.reason = str(exc)
         log.error("%s", exc)
     except Exception as exc:  # a bug in one source must not take the others down; keep the type for triage
-        result.reason = f"{name}: unexpected {type(exc).__name__}: {exc}"
+        result.reason = f"{name}: unexpected {_type_name(exc)}: {exc}"
         log.error("%s", result.reason, exc_info=debug_enabled())
     result.finished_at = iso_utc(utc_now())
     try:

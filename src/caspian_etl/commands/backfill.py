@@ -15,11 +15,11 @@ from caspian_etl.commands.common import (
     console,
     prefect_defaults,
     print_summary,
+    writable_data_dir,
 )
 from caspian_etl.errors import CaspianError, UsageError
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.pipeline import RunSummary, SourceResult
-from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "backfill"
@@ -68,7 +68,7 @@ def backfill_window(first: str, last: str, today: date | None = None) -> tuple[d
 
 def execute(args: argparse.Namespace) -> int:
     start, end = backfill_window(args.first, args.last)
-    paths = resolve_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"backfill {args.source} {start}..{end}", total=None)

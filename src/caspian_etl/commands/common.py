@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import tempfile
 from datetime import date
 
 from rich.console import Console
@@ -11,10 +13,10 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from caspian_etl.errors import UsageError
+from caspian_etl.errors import StorageError, UsageError
 from caspian_etl.pipeline import RunSummary
 from caspian_etl.redaction import redact
-from caspian_etl.settings import DATA_DIR_ENV, DataPaths
+from caspian_etl.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
 from caspian_etl.snapshots import check_selector
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
@@ -42,7 +44,7 @@ def print_table(table: Table) -> None:
         console.print(table)
         return
     needed = Measurement.get(console, console.options.update(width=100_000), table).maximum
-    console.print(table, width=max(console.width, needed), crop=False)
+    _Console(highlight=False, file=sys.stdout, width=max(console.width, needed)).print(table)
 
 
 def prefect_defaults() -> None:
@@ -68,6 +70,20 @@ def snapshot_selector(text: str) -> str:
         return check_selector(text)
     except UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def writable_data_dir(cli_value: str | None) -> DataPaths:
+    """The data root of a command that writes, checked first: a read-only or unusable folder is one error
+    line before anything runs (rather than every source failing on its own)."""
+    paths = resolve_data_dir(cli_value)
+    try:
+        paths.staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=paths.staging, prefix="write-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(f"the data dir {paths.root} cannot be written ({exc.strerror or exc}); nothing was "
+                           "run") from None
+    return paths
 
 
 def add_data_dir(p: argparse.ArgumentParser) -> None:

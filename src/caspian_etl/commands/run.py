@@ -14,10 +14,11 @@ from caspian_etl.commands.common import (
     print_error,
     print_summary,
     snapshot_selector,
+    writable_data_dir,
 )
 from caspian_etl.errors import CaspianError
 from caspian_etl.pipeline import RunSummary, SourceResult, run_pipeline
-from caspian_etl.settings import DataPaths, resolve_data_dir
+from caspian_etl.settings import DataPaths
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "run"
@@ -62,7 +63,7 @@ def _run_with_prefect(names: list[str], paths: DataPaths, args: argparse.Namespa
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir)
     names = args.source or list(REGISTRY)
     if args.start and args.end and args.start > args.end:
         print_error(f"--start {args.start} is after --end {args.end}")

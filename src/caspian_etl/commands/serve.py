@@ -30,5 +30,7 @@ def execute(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from prefect import serve
 
-    serve(*runner_deployments(deployment_specs(args.data_dir)), limit=args.limit)
+    # Prefect pauses every served deployment when serve stops; that would also pause the deployments a
+    # `deploy` + workers set-up runs under the same names. Leave them as they were.
+    serve(*runner_deployments(deployment_specs(args.data_dir)), limit=args.limit, pause_on_shutdown=False)
     return EXIT_OK
