@@ -31,17 +31,26 @@ SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_SECRET_AC
 T = TypeVar("T", str, bytes)
 
 
-def secret_env_names() -> list[str]:
-    """Every environment variable whose value is a secret: the registry's, the storage's, and by name."""
+MIN_GUESSED_SECRET = 16  # a variable that is a secret only by its name must look like a key (not "true")
+
+
+def declared_secret_env() -> set[str]:
+    """The variables known to hold secrets: every source's `secret_env` and the storage credentials."""
     from caspian_etl.sources import REGISTRY  # late: the sources import the HTTP layer, which imports this
 
-    names = {n for source in REGISTRY.values() for n in source.secret_env} | set(EXTRA_SECRET_ENV)
-    names |= {n for n in os.environ if n.upper().endswith(SECRET_ENV_SUFFIXES)}
-    return sorted(names)
+    return {n for source in REGISTRY.values() for n in source.secret_env} | set(EXTRA_SECRET_ENV)
 
 
 def configured_secrets() -> tuple[str, ...]:
-    values = {v.strip() for n in secret_env_names() if (v := os.environ.get(n)) and len(v.strip()) >= MIN_SECRET}
+    """The secret values set in this process's environment."""
+    declared = declared_secret_env()
+    values = set()
+    for name, value in os.environ.items():
+        value = value.strip()
+        if name in declared and len(value) >= MIN_SECRET:
+            values.add(value)
+        elif name.upper().endswith(SECRET_ENV_SUFFIXES) and len(value) >= MIN_GUESSED_SECRET:
+            values.add(value)
     return tuple(sorted(values))
 
 
