@@ -241,6 +241,8 @@ class HttpClient:
                     raise self._error(f"the host name {urlsplit(full_url).hostname!r} does not resolve (DNS "
                                       "failure; not retried)", shown_url) from None
                 last_problem = f"{type(exc).__name__}: {exc}"
+            except requests.RequestException as exc:  # a malformed URL or redirect target: no retry fixes it
+                raise self._error(f"{type(exc).__name__}: {exc}", shown_url) from None
             else:
                 with response:
                     status = response.status_code
