@@ -27,6 +27,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     chunked: bool = False  # no Content-Length; Transfer-Encoding: chunked
     trickle: float = 0.0  # seconds between body bytes: a server that sends one byte at a time
+    trickle_headers: bool = False  # with trickle: the header block itself arrives one byte at a time, endlessly
 
     @classmethod
     def json(cls, body: bytes | str, status: int = 200, **headers: str) -> Reply:
@@ -71,6 +72,17 @@ class ScriptedServer:
                     self.rfile.close()
                     self.wfile.close()
                     self.connection.close()
+                    self.close_connection = True
+                    return
+                if reply.trickle_headers:
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        for _ in range(600):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    except OSError:  # the client gave up
+                        pass
                     self.close_connection = True
                     return
                 self.send_response(reply.status)

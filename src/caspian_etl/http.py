@@ -23,6 +23,7 @@ import urllib3
 
 from caspian_etl import PROJECT_URL, __version__
 from caspian_etl.errors import DeadlineExceeded, FetchError, ResponseTooLarge, TooManyRedirects
+from caspian_etl.http_deadline import DeadlineAdapter, hard_deadline
 from caspian_etl.redaction import REDACTED, SECRET_PARAMS, Redactor, configured_secrets
 
 __all__ = ["REDACTED", "SECRET_PARAMS", "HttpClient", "HttpPolicy", "HttpResponse", "Redactor", "make_session"]
@@ -86,6 +87,8 @@ class HttpResponse:
 def make_session() -> requests.Session:
     """The one session factory: every source's requests carry the project's User-Agent."""
     session = requests.Session()
+    for prefix in ("http://", "https://"):  # connection pools that a request's hard deadline can cut
+        session.mount(prefix, DeadlineAdapter())
     session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
     return session
 
@@ -234,42 +237,46 @@ class HttpClient:
             self._throttle.wait(host, policy.min_interval)
             requested_at = datetime.now(timezone.utc)
             wait: float | None = None
-            try:
-                response = self._open(full_url, request_headers, deadline, shown_url)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if is_dns_failure(exc):
-                    raise self._error(f"the host name {urlsplit(full_url).hostname!r} does not resolve (DNS "
-                                      "failure; not retried)", shown_url) from None
-                last_problem = f"{type(exc).__name__}: {exc}"
-            except requests.RequestException as exc:  # a malformed URL or redirect target: no retry fixes it
-                raise self._error(f"{type(exc).__name__}: {exc}", shown_url) from None
-            else:
-                with response:
-                    status = response.status_code
-                    if status in RETRYABLE_STATUS:
-                        last_problem = f"HTTP {status}"
-                        wait = parse_retry_after(response.headers.get("Retry-After"))
-                        if wait is not None and wait > policy.max_retry_after:
-                            raise self._error(f"HTTP {status} and the server asks to wait {wait:.0f} s "
-                                              f"(more than the {policy.max_retry_after:.0f} s allowed, "
-                                              "CASPIAN_ETL_HTTP_MAX_RETRY_AFTER)",
-                                              shown_url, status=status, retryable=True)
-                    elif status == 304 or 200 <= status < 300:
-                        try:
-                            body = b"" if status == 304 else self._read_capped(response, shown_url, deadline)
-                        except BODY_ERRORS as exc:
-                            last_problem = f"body truncated or unreadable ({type(exc).__name__}: {exc})"
+            # the timer cuts the connection at the deadline, whatever phase the request is in
+            with hard_deadline(deadline - self._clock()) as cut:
+                try:
+                    response = self._open(full_url, request_headers, deadline, shown_url)
+                except (requests.ConnectionError, requests.Timeout) as exc:
+                    if is_dns_failure(exc):
+                        raise self._error(f"the host name {urlsplit(full_url).hostname!r} does not resolve (DNS "
+                                          "failure; not retried)", shown_url) from None
+                    last_problem = f"{type(exc).__name__}: {exc}"
+                except requests.RequestException as exc:  # a malformed URL or redirect target: no retry fixes it
+                    raise self._error(f"{type(exc).__name__}: {exc}", shown_url) from None
+                else:
+                    with response:
+                        status = response.status_code
+                        if status in RETRYABLE_STATUS:
+                            last_problem = f"HTTP {status}"
+                            wait = parse_retry_after(response.headers.get("Retry-After"))
+                            if wait is not None and wait > policy.max_retry_after:
+                                raise self._error(f"HTTP {status} and the server asks to wait {wait:.0f} s "
+                                                  f"(more than the {policy.max_retry_after:.0f} s allowed, "
+                                                  "CASPIAN_ETL_HTTP_MAX_RETRY_AFTER)",
+                                                  shown_url, status=status, retryable=True)
+                        elif status == 304 or 200 <= status < 300:
+                            try:
+                                body = b"" if status == 304 else self._read_capped(response, shown_url, deadline)
+                            except BODY_ERRORS as exc:
+                                last_problem = f"body truncated or unreadable ({type(exc).__name__}: {exc})"
+                            else:
+                                return HttpResponse(
+                                    url=shown_url, status=status, body=body,
+                                    content_type=response.headers.get("Content-Type"),
+                                    etag=response.headers.get("ETag"),
+                                    last_modified=response.headers.get("Last-Modified"),
+                                    requested_at=requested_at, attempts=attempt,
+                                )
                         else:
-                            return HttpResponse(
-                                url=shown_url, status=status, body=body,
-                                content_type=response.headers.get("Content-Type"),
-                                etag=response.headers.get("ETag"),
-                                last_modified=response.headers.get("Last-Modified"),
-                                requested_at=requested_at, attempts=attempt,
-                            )
-                    else:
-                        snippet = self._read_snippet(response, deadline)
-                        raise self._error(f"HTTP {status} (not retried){snippet}", shown_url, status=status)
+                            snippet = self._read_snippet(response, deadline)
+                            raise self._error(f"HTTP {status} (not retried){snippet}", shown_url, status=status)
+            if cut.is_set():
+                raise self._past_deadline(deadline, shown_url, "no complete answer")
             if attempt == policy.max_attempts:
                 break
             delay = wait if wait is not None else self._backoff(attempt)

@@ -36,8 +36,10 @@ MIN_GUESSED_SECRET = 16  # a variable that is a secret only by its name must loo
 
 def declared_secret_env() -> set[str]:
     """The variables known to hold secrets: every source's `secret_env` and the storage credentials."""
-    from caspian_etl.sources import REGISTRY  # late: the sources import the HTTP layer, which imports this
-
+    try:
+        from caspian_etl.sources import REGISTRY  # late: the sources import the HTTP layer, which imports this
+    except ImportError:  # an error raised while the registry itself is being imported
+        return set(EXTRA_SECRET_ENV)
     return {n for source in REGISTRY.values() for n in source.secret_env} | set(EXTRA_SECRET_ENV)
 
 

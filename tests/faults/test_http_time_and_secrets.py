@@ -109,6 +109,15 @@ def test_a_server_trickling_one_byte_a_second_cannot_outlive_the_deadline(server
     assert time.monotonic() - started < 5.0
 
 
+def test_a_server_trickling_its_headers_cannot_outlive_the_deadline(server) -> None:
+    server.add("/slow", Reply(trickle=0.5, trickle_headers=True))
+    http, _ = client(HttpPolicy(deadline=2.0, read_timeout=5.0, min_interval=0))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match="deadline"):
+        http.get(server.url + "/slow")
+    assert time.monotonic() - started < 4.0
+
+
 def test_backoff_that_would_pass_the_deadline_fails_now(server) -> None:
     server.add("/a", Reply(503))
     http, sleeps = client(HttpPolicy(deadline=5.0, backoff_base=10.0, jitter=0.0, min_interval=0))

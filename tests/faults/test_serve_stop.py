@@ -1,4 +1,4 @@
-"""`caspian-etl serve`, stopped with Ctrl-C, leaves the deployments it served as it found them: not paused
+"""`caspian-etl serve`, stopped as a service manager stops it (SIGTERM: systemd, docker stop), leaves the deployments it served as it found them: not paused
 (Prefect pauses every served deployment on shutdown, and the same names are what `deploy` registers for
 workers). Against a real `prefect server start`."""
 
@@ -18,7 +18,7 @@ DEPLOYMENT = "source-claims/claims"
 
 
 @pytest.mark.prefect_server
-def test_serve_stopped_with_ctrl_c_leaves_deployments_unpaused(prefect_server, monkeypatch, tmp_path) -> None:  # noqa: F811
+def test_serve_stopped_leaves_deployments_unpaused(prefect_server, monkeypatch, tmp_path) -> None:  # noqa: F811
     env = {**os.environ, "PREFECT_API_URL": prefect_server["api"], "PREFECT_HOME": prefect_server["home"],
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     serve = subprocess.Popen([sys.executable, "-m", "caspian_etl.cli", "serve", "--data-dir", str(tmp_path / "data")],
@@ -41,7 +41,7 @@ def test_serve_stopped_with_ctrl_c_leaves_deployments_unpaused(prefect_server, m
                     assert time.monotonic() < deadline, "serve did not register its deployments in 120 s"
                     time.sleep(1)
                 time.sleep(2)  # let serve settle into its loop
-                serve.send_signal(signal.SIGINT)  # Ctrl-C
+                serve.send_signal(signal.SIGTERM)  # Prefect's runner shuts down gracefully (and paused, before)
                 serve.wait(60)
                 assert client.read_deployment_by_name(DEPLOYMENT).paused is False
     finally:
