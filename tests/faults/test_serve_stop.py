@@ -1,6 +1,6 @@
-"""`caspian-etl serve`, stopped as a service manager stops it (SIGTERM: systemd, docker stop), leaves the deployments it served as it found them: not paused
-(Prefect pauses every served deployment on shutdown, and the same names are what `deploy` registers for
-workers). Against a real `prefect server start`."""
+"""`caspian-etl serve`, stopped as a service manager stops it (SIGTERM: systemd, docker stop), leaves the
+deployments it served as it found them: not paused (Prefect pauses every served deployment on shutdown, and
+the same names are what `deploy` registers for workers). Against a real `prefect server start`."""
 
 from __future__ import annotations
 
