@@ -23,6 +23,7 @@ from caspian_etl.derived import DERIVED
 from caspian_etl.downstream import build_derived, publish
 from caspian_etl.errors import CaspianError, ConfigError, ContractError, UsageError, debug_enabled
 from caspian_etl.http import HttpClient
+from caspian_etl.redaction import redact
 from caspian_etl.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.settings import DataPaths
 from caspian_etl.snapshots import Snapshot, SnapshotStore, check_selector, iso_utc, utc_now
@@ -196,6 +197,7 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
         result.reason = f"{name}: unexpected {_type_name(exc)}: {exc}"
         log.error("%s", result.reason, exc_info=debug_enabled())
     result.finished_at = iso_utc(utc_now())
+    result.reason = result.reason and redact(result.reason)  # it goes to state, Prefect and the console
     try:
         record_result(paths, result.to_dict())
     except OSError as exc:  # a full or read-only disk: this source fails, the others still run
