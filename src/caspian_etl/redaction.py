@@ -89,6 +89,10 @@ class Redactor:
     def holds_secret(self, text: str) -> bool:
         return self.text(text) != text
 
+    def found_in(self, data: bytes) -> bool:
+        """Whether `data` holds a secret or a fragment of one (cheaper than redacting it)."""
+        return self._bytes.pattern is not None and self._bytes.pattern.search(data) is not None
+
     def json(self, value: Any, *, keep: frozenset[str] = frozenset()) -> Any:
         """A JSON-ready value with every string redacted, except the values of keys in `keep` (hashes)."""
         if isinstance(value, str):

@@ -279,17 +279,26 @@ class SnapshotWriter:
         if any(e.name == name for e in self.entries):
             raise ValueError(f"{self.store.source}: two files named {name!r} in one snapshot")
         self.staging.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
+        redactor = current_redactor()
+        digest, size, tail, holds_secret = hashlib.sha256(), 0, b"", False
         with open(source_path, "rb") as src, open(self.staging / name, "wb") as dst:
             while block := src.read(1 << 20):
+                # a gzip file's bytes cannot spell a secret; plain text is checked as it streams (with overlap)
+                if redactor.active and not holds_secret and not (size == 0 and block[:2] == b"\x1f\x8b"):
+                    holds_secret = redactor.found_in(tail + block)
+                    tail = block[-64:]
                 digest.update(block)
                 size += len(block)
                 dst.write(block)
             dst.flush()
             os.fsync(dst.fileno())
+        if holds_secret:  # rare: rewrite the stored copy redacted (in memory), with the sha256 of what is stored
+            data = redactor.bytes((self.staging / name).read_bytes())
+            (self.staging / name).write_bytes(data)
+            digest, size = hashlib.sha256(data), len(data)
         entry = SnapshotEntry(name=name, url=url, requested_at=iso_utc(requested_at), status=None,
                               content_type=content_type, etag=None, last_modified=None, size=size,
-                              sha256=digest.hexdigest())
+                              sha256=digest.hexdigest(), redacted=holds_secret)
         self.entries.append(entry)
         return entry
 

@@ -7,12 +7,14 @@ The key, the rows and the gateway's texts are synthetic."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -132,3 +134,19 @@ def test_through_prefect_the_key_reaches_no_state_log_artifact_or_event(gateway,
                     "select data from artifact where key = 'caspian-etl-run-summary'", "select payload from events"):
             texts = " ".join(str(v) for (v,) in db.execute(sql))
             assert "REDACTED" in texts, sql
+
+
+def test_an_ingested_file_holding_the_key_is_stored_redacted(paths, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(comtrade.KEY_ENV, KEY)
+    text = tmp_path / "downloaded.tsv"
+    text.write_bytes(b"freqCode\tnote\n" + b"A\tpadding\n" * 200_000 + f"A\tkey {KEY[4:20]} pasted\n".encode())
+    packed = tmp_path / "bulk.gz"
+    packed.write_bytes(gzip.compress(b"freqCode\nA\n"))
+    writer = SnapshotStore(paths, "comtrade").writer()
+    clean = writer.add_file("downloaded.tsv", text, url=text.as_uri(), requested_at=datetime.now(timezone.utc))
+    untouched = writer.add_file("bulk.gz", packed, url=packed.as_uri(), requested_at=datetime.now(timezone.utc))
+    snapshot = writer.commit()
+    assert clean.redacted and not untouched.redacted
+    assert b"key REDACTED pasted" in snapshot.read("downloaded.tsv")  # and its sha256 matches what is stored
+    assert snapshot.read("bulk.gz") == packed.read_bytes()
+    assert leaking_files(paths.root) == {}
