@@ -22,6 +22,7 @@ from caspian_etl.pipeline import RunSummary, SourceResult, TableOutcome
 from caspian_etl.report import build_report
 from caspian_etl.report_text import summary_markdown
 from caspian_etl.settings import resolve_data_dir
+from caspian_etl.snapshots import check_selector
 from caspian_etl.sources import get_source
 
 
@@ -56,6 +57,8 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
     names = sources or list(SOURCE_FLOWS)
     for name in names:
         get_source(name)  # fail fast on a typo, before any source runs
+    if snapshot is not None:
+        check_selector(snapshot)  # a bad --snapshot is a usage error: no source runs, nothing is recorded
     data_dir = flow_data_dir(data_dir).location  # absolute from here on; never a worker's temporary folder
     results = []
     for name in names:

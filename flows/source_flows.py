@@ -15,7 +15,7 @@ from prefect import flow, task
 from prefect.tasks import exponential_backoff
 
 from caspian_etl.data_location import flow_data_dir
-from caspian_etl.errors import CaspianError, FetchError, SnapshotError
+from caspian_etl.errors import CaspianError, SnapshotError, is_transient
 from caspian_etl.locks import prefect_limit_name
 from caspian_etl.pipeline import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
 from caspian_etl.settings import DataPaths, resolve_data_dir
@@ -34,13 +34,12 @@ class SourceFailed(CaspianError):
 
 
 def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn signature
-    """Retry the fetch task only for failures that may pass (timeouts, 429, 5xx), not for a 404 or a bad body."""
+    """Retry the fetch task only for transient failures (timeouts, 429, 5xx); never for a permanent one (DNS
+    failure, 401/403/404, a robots.txt refusal, a usage error, a bad body): those fail at once."""
     try:
         state.result()
-    except FetchError as exc:
-        return exc.retryable
-    except Exception:  # noqa: BLE001 - anything else is not worth retrying
-        return False
+    except Exception as exc:  # noqa: BLE001 - the failure being classified
+        return is_transient(exc)
     return False
 
 

@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 for tests, answering from a script of canned responses per path.
 
 Every response here is synthetic (written by the tests). Besides normal answers it can misbehave the way
-real servers do: a truncated body (Content-Length larger than what is sent), a reset connection, a slow answer.
+real servers do: a truncated body (Content-Length larger than what is sent), a reset connection, a slow answer,
+a body trickled one byte at a time.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Reply:
     reset: bool = False  # close the connection without answering
     delay: float = 0.0  # seconds to wait before answering
     chunked: bool = False  # no Content-Length; Transfer-Encoding: chunked
+    trickle: float = 0.0  # seconds between body bytes: a server that sends one byte at a time
+    trickle_headers: bool = False  # with trickle: the header block itself arrives one byte at a time, endlessly
 
     @classmethod
     def json(cls, body: bytes | str, status: int = 200, **headers: str) -> Reply:
@@ -71,6 +74,17 @@ class ScriptedServer:
                     self.connection.close()
                     self.close_connection = True
                     return
+                if reply.trickle_headers:
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        for _ in range(600):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    except OSError:  # the client gave up
+                        pass
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
@@ -87,6 +101,15 @@ class ScriptedServer:
                 if reply.status == 304:
                     return
                 body = reply.body if reply.truncate_to is None else reply.body[:reply.truncate_to]
+                if reply.trickle:
+                    for i in range(len(body)):
+                        try:
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                        except OSError:  # the client gave up
+                            return
+                        time.sleep(reply.trickle)
+                    return
                 self.wfile.write(body)
                 if reply.truncate_to is not None:
                     self.wfile.flush()

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, build_parser, main
+from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, build_parser, main
 from tests.httpserver import Reply
 
 
@@ -60,11 +60,12 @@ def test_sources_json(paths, capsys) -> None:
     assert doc["sources"]["worldbank"]["last_run"]["reason"] == "offline and no stored snapshot"
 
 
-def test_bad_snapshot_selector_is_reported(paths, capsys) -> None:
-    code = main(["run", "--without-prefect", "--source", "claims", "--snapshot", "last-tuesday",
-                 "--data-dir", str(paths.root)])
-    assert code == EXIT_SOURCE_FAILED
-    assert "--snapshot 'last-tuesday' is not 'latest'" in capsys.readouterr().out.replace("\n", "")
+def test_bad_snapshot_selector_is_a_usage_error(paths, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--without-prefect", "--source", "claims", "--snapshot", "last-tuesday",
+              "--data-dir", str(paths.root)])
+    assert exit_.value.code == EXIT_USAGE
+    assert "--snapshot 'last-tuesday' is not 'latest'" in capsys.readouterr().err
 
 
 def test_data_dir_from_environment(paths, monkeypatch) -> None:

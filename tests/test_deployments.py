@@ -50,7 +50,7 @@ def test_deploy_and_serve_need_a_server(monkeypatch, capsys) -> None:
     with temporary_settings(updates={PREFECT_API_URL: None}):
         assert main(["serve"]) == EXIT_USAGE
         assert main(["deploy"]) == EXIT_USAGE
-    assert "prefect server start" in capsys.readouterr().out
+    assert "prefect server start" in capsys.readouterr().err
 
 
 def _free_port() -> int:

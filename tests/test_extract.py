@@ -151,7 +151,7 @@ def test_extract_command_on_text_with_a_publication_date(tmp_path, capsys) -> No
 
 def test_extract_command_reports_a_changed_layout(capsys) -> None:
     code = main(["extract", str(FIXTURES / "trend_changed_layout.html"), "--publisher", "trend"])
-    assert code == 1 and "layout changed" in capsys.readouterr().out
+    assert code == 1 and "layout changed" in capsys.readouterr().err
 
 
 def test_extract_command_fetches_a_url_honouring_robots(server, capsys) -> None:
@@ -159,10 +159,10 @@ def test_extract_command_fetches_a_url_honouring_robots(server, capsys) -> None:
     server.add("/story.html", Reply(200, (FIXTURES / "generic_article.html").read_bytes()))
     code, rows, _ = run_cli(capsys, server.url + "/story.html")
     assert code == 0 and {r["value"] for r in rows} >= {"4.5", "62"}
-    assert main(["extract", server.url + "/private/story.html"]) == 2
-    assert "disallows" in capsys.readouterr().out and server.requests_to("/private/story.html") == []
+    assert main(["extract", server.url + "/private/story.html"]) == 1  # a robots.txt refusal: failed, not usage
+    assert "disallows" in capsys.readouterr().err and server.requests_to("/private/story.html") == []
 
 
 def test_extract_command_missing_file(capsys) -> None:
     assert main(["extract", "/no/such/file.html"]) == 2
-    assert "no such file" in capsys.readouterr().out
+    assert "no such file" in capsys.readouterr().err

@@ -46,4 +46,4 @@ def test_ingest_file_snapshots_and_curates(toy_source, paths, tmp_path) -> None:
 
 def test_ingest_file_missing_file_is_a_clear_error(toy_source, paths, tmp_path, capsys) -> None:
     assert main(["ingest-file", "toy", str(tmp_path / "nope.csv"), "--data-dir", str(paths.root)]) == EXIT_USAGE
-    assert "no such file" in capsys.readouterr().out
+    assert "no such file" in capsys.readouterr().err

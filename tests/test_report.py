@@ -121,7 +121,7 @@ def test_charts_draw_without_any_figures() -> None:
 
 def test_report_command_needs_curated_tables(tmp_path, capsys) -> None:
     assert main(["report", "--data-dir", str(tmp_path / "nothing")]) == 2
-    assert "run `caspian-etl run` first" in capsys.readouterr().out
+    assert "run `caspian-etl run` first" in capsys.readouterr().err
 
 
 def test_a_failing_report_fails_the_run_but_keeps_the_catalog(tmp_path) -> None:

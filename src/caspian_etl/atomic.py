@@ -7,6 +7,7 @@ glob), then renamed over their target. A process killed between the two leaves i
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -16,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from caspian_etl import storage
+from caspian_etl.redaction import redact
+
+log = logging.getLogger(__name__)
 
 HOST = socket.gethostname().split(".")[0] or "host"
 
@@ -26,6 +30,14 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _remove_quietly(tmp: Path) -> None:
+    """Clean-up after a write; its own failure (a read-only or full folder) must not hide why the write failed."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not remove the temporary file %s: %s", tmp, exc)
 
 
 def staging_name(target: Path) -> str:
@@ -44,7 +56,7 @@ def stage(target: Path, write: Callable[[Path], None], *, staging_dir: Path) -> 
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)
         raise
     return tmp
 
@@ -56,7 +68,7 @@ def commit(staged: Path, target: Path) -> Path:
         os.replace(staged, target)
         _fsync_dir(target.parent)
     finally:
-        staged.unlink(missing_ok=True)
+        _remove_quietly(staged)
     storage.push(target)  # a mirrored (s3://) data root gets the finished file as one object PUT
     return target
 
@@ -72,6 +84,8 @@ def atomic_write(target: Path, write: Callable[[Path], None], *, staging_dir: Pa
 
 
 def atomic_write_text(target: Path, text: str, *, staging_dir: Path) -> Path:
+    """Write text atomically; configured secrets are redacted from it (state files, catalogs, reports)."""
+    text = redact(text)
     return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), staging_dir=staging_dir)
 
 

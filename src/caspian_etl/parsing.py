@@ -16,6 +16,9 @@ def load_json(data: bytes, *, source: str, name: str, url: str | None = None) ->
         start = data[:60].decode("utf-8", "replace")
         raise ParseError(f"{name}: answer is not JSON ({exc.__class__.__name__}; starts {start!r})",
                          source=source, url=url) from None
+    except RecursionError:  # e.g. [[[[... 200,000 deep: the decoder gives up; a typed, one-line error instead
+        raise ParseError(f"{name}: answer is JSON nested too deeply to read ({len(data)} bytes)",
+                         source=source, url=url) from None
 
 
 def fill_period(row: dict, text: str, *, field: str, reasons: list[str]) -> Period | None:

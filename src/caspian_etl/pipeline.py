@@ -24,12 +24,13 @@ from caspian_etl.contracts import contract_files, load_contract
 from caspian_etl.curated import PartWrite, part_files, part_path, source_of_part, write_parts
 from caspian_etl.derived import DERIVED
 from caspian_etl.downstream import build_derived, publish
-from caspian_etl.errors import CaspianError, ConfigError, ContractError
+from caspian_etl.errors import CaspianError, ConfigError, ContractError, UsageError, debug_enabled
 from caspian_etl.http import HttpClient
+from caspian_etl.redaction import redact
 from caspian_etl.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.settings import DataPaths
 from caspian_etl.shrink import max_shrink, shrink_allowed, shrink_refusal
-from caspian_etl.snapshots import Snapshot, SnapshotStore, iso_utc, mark_failed, utc_now
+from caspian_etl.snapshots import Snapshot, SnapshotStore, check_selector, iso_utc, mark_failed, utc_now
 from caspian_etl.sources import Source, Window, get_source
 from caspian_etl.sources.base import FetchContext
 from caspian_etl.state import load_state, record_result
@@ -210,6 +211,12 @@ def _declared(source: Source, frames: dict[str, pd.DataFrame]) -> None:
         raise ContractError(f"parser returned tables it does not declare: {unexpected}", source=source.name)
 
 
+def _type_name(exc: BaseException) -> str:
+    """ValueError, but zlib.error rather than a bare 'error'."""
+    kind = type(exc)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 AcquireStep = Callable[..., Acquired]
 CurateStep = Callable[[Source, Snapshot, DataPaths], list[TableOutcome]]
 
@@ -251,14 +258,23 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
                 errors = [t.error for t in result.tables if t.error]
                 result.status = "failed" if errors else "ok"
                 result.reason = "; ".join(errors) or None
+    except UsageError:
+        raise  # a bad argument: nothing ran, so nothing is recorded (the command exits 2)
     except CaspianError as exc:
         result.reason = str(exc)
         log.error("%s", exc)
     except Exception as exc:  # a bug in one source must not take the others down; keep the type for triage
-        result.reason = f"{name}: unexpected {type(exc).__name__}: {exc}"
-        log.exception("%s failed unexpectedly", name)
+        result.reason = f"{name}: unexpected {_type_name(exc)}: {exc}"
+        log.error("%s", result.reason, exc_info=debug_enabled())
     result.finished_at = iso_utc(utc_now())
-    record_result(paths, result.to_dict())
+    result.reason = result.reason and redact(result.reason)  # it goes to state, Prefect and the console
+    try:
+        record_result(paths, result.to_dict())
+    except OSError as exc:  # a full or read-only disk: this source fails, the others still run
+        result.status = "failed"
+        result.reason = "; ".join(filter(None, [result.reason, f"{name}: its state could not be recorded "
+                                                f"({exc.strerror or exc}: {exc.filename or paths.state})"]))
+        log.error("%s", result.reason)
     return result
 
 
@@ -307,6 +323,8 @@ def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, s
         get_source(name)  # unknown names are a usage error before anything runs
     if not names:
         raise ConfigError("no sources selected")
+    if snapshot is not None:
+        check_selector(snapshot)
     results = [run_source(n, paths, offline=offline, snapshot=snapshot, window=window) for n in names]
     if DERIVED:
         results.append(build_derived(paths))

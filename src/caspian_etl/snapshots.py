@@ -20,7 +20,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from caspian_etl import __version__, storage
-from caspian_etl.errors import ConfigError, SnapshotError
+from caspian_etl.errors import SnapshotError, UsageError
+from caspian_etl.redaction import current_redactor
 from caspian_etl.settings import DataPaths
 
 MANIFEST = "manifest.json"
@@ -73,6 +74,9 @@ class SnapshotEntry:
     # "<snapshot_id>/<name>": the bytes are those stored in that earlier snapshot (a 304 answer, or an
     # article fetched once and carried forward); no copy is made in this snapshot's folder
     reused_from: str | None = None
+    # the body as received held a configured secret, replaced by REDACTED before storing (caspian_etl.redaction):
+    # `size` and `sha256` are those of the stored, redacted bytes
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,13 @@ class Snapshot:
         return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
 
 
+def _entry_doc(entry: SnapshotEntry) -> dict:
+    doc = asdict(entry)
+    if not entry.redacted:  # manifests of bodies stored as received stay as they always were
+        del doc["redacted"]
+    return doc
+
+
 def load_snapshot(path: Path) -> Snapshot | None:
     """The snapshot stored in folder `path`, or None when it has no manifest (not a published snapshot)."""
     manifest = path / MANIFEST
@@ -161,6 +172,22 @@ def mark_failed(snapshot: Snapshot, reason: str) -> Snapshot:
                     encoding="utf-8")
     storage.push(mark)
     return replace(snapshot, failed=reason)
+
+
+def check_selector(selector: str) -> str:
+    """A --snapshot value: 'latest', a date YYYY-MM-DD or a snapshot id; anything else (a path, a typo) is a
+    usage error, raised before any source runs."""
+    text = selector.strip()
+    if text == "latest" or _ID_RE.match(text):
+        return text
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(f"--snapshot {selector!r} is not a calendar date") from None
+        return text
+    raise UsageError(f"--snapshot {selector!r} is not 'latest', a date YYYY-MM-DD or a snapshot id "
+                     f"like 20241231T235959Z")
 
 
 class SnapshotStore:
@@ -208,8 +235,8 @@ class SnapshotStore:
                                             "it is kept as evidence, not replayed", source=self.source)
                     return s
             raise SnapshotError(f"no snapshot {selector} under {self.root}", source=self.source)
-        raise ConfigError(f"--snapshot {selector!r} is not 'latest', a date YYYY-MM-DD or a snapshot id "
-                          f"like 20241231T235959Z", source=self.source)
+        check_selector(selector)
+        raise AssertionError("unreachable: check_selector accepts only the forms handled above")
 
     def writer(self, params: dict | None = None) -> SnapshotWriter:
         return SnapshotWriter(self, params or {})
@@ -250,6 +277,9 @@ class SnapshotWriter:
         name = safe_name(name)
         if any(e.name == name for e in self.entries):
             raise ValueError(f"{self.store.source}: two responses named {name!r} in one snapshot")
+        redactor = current_redactor()
+        received, body = body, redactor.bytes(body)  # no secret is ever stored, whatever the server echoes
+        url = redactor.url(url)
         self.staging.mkdir(parents=True, exist_ok=True)
         target = self.staging / name
         with open(target, "wb") as fh:
@@ -259,7 +289,7 @@ class SnapshotWriter:
         entry = SnapshotEntry(
             name=name, url=url, requested_at=iso_utc(requested_at), status=status, content_type=content_type,
             etag=etag, last_modified=last_modified, size=len(body), sha256=sha256_bytes(body),
-            reused_from=reused_from,
+            reused_from=reused_from, redacted=body != received,
         )
         self.entries.append(entry)
         return entry
@@ -271,17 +301,26 @@ class SnapshotWriter:
         if any(e.name == name for e in self.entries):
             raise ValueError(f"{self.store.source}: two files named {name!r} in one snapshot")
         self.staging.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
+        redactor = current_redactor()
+        digest, size, tail, holds_secret = hashlib.sha256(), 0, b"", False
         with open(source_path, "rb") as src, open(self.staging / name, "wb") as dst:
             while block := src.read(1 << 20):
+                # a gzip file's bytes cannot spell a secret; plain text is checked as it streams (with overlap)
+                if redactor.active and not holds_secret and not (size == 0 and block[:2] == b"\x1f\x8b"):
+                    holds_secret = redactor.found_in(tail + block)
+                    tail = block[-64:]
                 digest.update(block)
                 size += len(block)
                 dst.write(block)
             dst.flush()
             os.fsync(dst.fileno())
+        if holds_secret:  # rare: rewrite the stored copy redacted (in memory), with the sha256 of what is stored
+            data = redactor.bytes((self.staging / name).read_bytes())
+            (self.staging / name).write_bytes(data)
+            digest, size = hashlib.sha256(data), len(data)
         entry = SnapshotEntry(name=name, url=url, requested_at=iso_utc(requested_at), status=None,
                               content_type=content_type, etag=None, last_modified=None, size=size,
-                              sha256=digest.hexdigest())
+                              sha256=digest.hexdigest(), redacted=holds_secret)
         self.entries.append(entry)
         return entry
 
@@ -321,11 +360,11 @@ class SnapshotWriter:
             final = store.root / snapshot_id
             if final.exists():
                 continue
-            doc = {
+            doc = current_redactor().json({
                 "source": store.source, "snapshot_id": snapshot_id, "created_at": iso_utc(self.started),
                 "complete": complete, "error": error, "params": self.params, "caspian_etl_version": __version__,
-                "entries": [asdict(e) for e in self.entries],
-            }
+                "entries": [_entry_doc(e) for e in self.entries],
+            }, keep=frozenset({"sha256"}))
             (self.staging / MANIFEST).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             try:
                 os.replace(self.staging, final)  # a directory rename: the snapshot appears whole or not at all

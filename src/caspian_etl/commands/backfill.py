@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -10,16 +11,15 @@ from caspian_etl.backfills import backfill
 from caspian_etl.commands.common import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
-    EXIT_USAGE,
     add_data_dir,
     console,
     prefect_defaults,
     print_summary,
+    writable_data_dir,
 )
-from caspian_etl.errors import CaspianError
+from caspian_etl.errors import CaspianError, UsageError
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.pipeline import RunSummary, SourceResult
-from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "backfill"
@@ -46,13 +46,29 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def execute(args: argparse.Namespace) -> int:
+FIRST_YEAR = 1900  # no source the pipeline knows publishes anything older
+
+
+def backfill_window(first: str, last: str, today: date | None = None) -> tuple[date, date]:
+    """--from/--to -> (start, end); periods outside the grammar or the calendar, before FIRST_YEAR, starting in
+    the future or ending before they start are usage errors."""
+    today = today or date.today()
     try:
-        start, end = parse_period(args.first).start, parse_period(args.last).end
-    except PeriodError as exc:
-        console.print(f"error: {exc}")
-        return EXIT_USAGE
-    paths = resolve_data_dir(args.data_dir)
+        start, end = parse_period(first).start, parse_period(last).end
+    except (PeriodError, ValueError) as exc:  # ValueError: the grammar's year 0000 is no calendar year
+        raise UsageError(f"--from {first!r} --to {last!r}: {exc}") from None
+    if start.year < FIRST_YEAR:
+        raise UsageError(f"--from {first!r} is before {FIRST_YEAR}")
+    if start > today:
+        raise UsageError(f"--from {first!r} is in the future")
+    if end < start:
+        raise UsageError(f"--to {last!r} ends before --from {first!r} starts")
+    return start, min(end, date(today.year, 12, 31))
+
+
+def execute(args: argparse.Namespace) -> int:
+    start, end = backfill_window(args.first, args.last)
+    paths = writable_data_dir(args.data_dir)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"backfill {args.source} {start}..{end}", total=None)

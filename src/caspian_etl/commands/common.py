@@ -4,18 +4,47 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import tempfile
 from datetime import date
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
+from caspian_etl.errors import StorageError, UsageError
 from caspian_etl.pipeline import RunSummary
-from caspian_etl.settings import DATA_DIR_ENV, DataPaths
+from caspian_etl.redaction import redact
+from caspian_etl.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
+from caspian_etl.snapshots import check_selector
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
 
-console = Console(highlight=False)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Let the CLI end quietly when stdout's reader goes away (rich would exit 1 on its own)."""
+        raise BrokenPipeError
+
+
+console = _Console(highlight=False)
+errors = _Console(highlight=False, stderr=True)
+
+
+def print_error(message: str) -> None:
+    """One error, on one line of stderr, secrets redacted."""
+    errors.print(f"[red]error:[/red] {escape(' '.join(redact(message).split()))}", soft_wrap=True)
+
+
+def print_table(table: Table) -> None:
+    """A table at the terminal's width; when stdout is a pipe or a file, as wide as its content needs
+    (rich would cut it at 80 columns)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    needed = Measurement.get(console, console.options.update(width=100_000), table).maximum
+    _Console(highlight=False, file=sys.stdout, width=max(console.width, needed)).print(table)
 
 
 def prefect_defaults() -> None:
@@ -35,6 +64,28 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def snapshot_selector(text: str) -> str:
+    """argparse type of --snapshot: a bad value is a usage error before anything runs or is recorded."""
+    try:
+        return check_selector(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def writable_data_dir(cli_value: str | None) -> DataPaths:
+    """The data root of a command that writes, checked first: a read-only or unusable folder is one error
+    line before anything runs (rather than every source failing on its own)."""
+    paths = resolve_data_dir(cli_value)
+    try:
+        paths.staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=paths.staging, prefix="write-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(f"the data dir {paths.root} cannot be written ({exc.strerror or exc}); nothing was "
+                           "run") from None
+    return paths
+
+
 def add_data_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", metavar="DIR",
                    help=f"data root holding raw/, curated/, quarantine/, state/ (default: ${DATA_DIR_ENV} or ./data)")
@@ -46,7 +97,7 @@ def print_summary(summary: RunSummary, paths: DataPaths) -> None:
         table.add_column(col, justify="right" if col.startswith("rows") else "left")
     for t in summary.tables():
         table.add_row(t.table, str(t.rows_written), str(t.rows_quarantined), ", ".join(t.sources_failed) or "-")
-    console.print(table)
+    print_table(table)
     for r in summary.results:
         if r.status == "ok" and r.source == "derived":
             built = [t.table for t in r.tables if t.path]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults
+from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults, print_error
 from caspian_etl.data_location import deploy_location
 from caspian_etl.deployments import (
     WORK_POOL,
@@ -90,7 +90,7 @@ def execute(args: argparse.Namespace) -> int:
             console.print(f"{spec.full_name:32} {spec.cron or 'manual':14} {spec.entrypoint}", soft_wrap=True)
         return EXIT_OK
     if not server_configured():
-        console.print(f"error: {NAME} {NEEDS_SERVER}", soft_wrap=True)
+        print_error(f"{NAME} {NEEDS_SERVER}")
         return EXIT_USAGE
     from prefect import deploy
 

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, console, iso_date
-from caspian_etl.errors import ConfigError, FetchError
+from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, print_error
+from caspian_etl.errors import ConfigError, FetchError, RobotsRefused
 from caspian_etl.extract import extract_figures
 from caspian_etl.http import HttpClient, HttpPolicy
 from caspian_etl.news import PUBLISHERS, extract_article, publisher_for_url
@@ -48,8 +48,8 @@ def _download(url: str) -> bytes:
     except FetchError as exc:
         robots = Robots.no_rules() if exc.status is not None and 400 <= exc.status < 500 else Robots.unavailable()
     if not robots.allows(url):
-        raise ConfigError(f"robots.txt of {parts.netloc} disallows {url} (or could not be read); not fetched",
-                          source=NAME)
+        raise RobotsRefused(f"robots.txt of {parts.netloc} disallows {url} (or could not be read); not fetched",
+                            source=NAME)
     return client.get(url).body
 
 
@@ -74,7 +74,7 @@ def execute(args: argparse.Namespace) -> int:
         try:
             article = extract_article(data, target if is_url else None, args.publisher)
         except LayoutError as exc:
-            console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            print_error(str(exc))
             return EXIT_SOURCE_FAILED
         text, title = article.body, article.title
         published = published or article.published

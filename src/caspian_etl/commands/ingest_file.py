@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_summary
+from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_summary, writable_data_dir
 from caspian_etl.derived import DERIVED
 from caspian_etl.downstream import build_derived, publish
 from caspian_etl.pipeline import RunSummary, ingest_files
-from caspian_etl.settings import resolve_data_dir
 from caspian_etl.sources import REGISTRY
 
 NAME = "ingest-file"
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir)
     result = ingest_files(args.source, paths, list(args.files))
     results = [result]
     if result.status == "ok" and DERIVED:  # the new figures reach the claim checks, targets and report now

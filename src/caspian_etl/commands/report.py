@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console
+from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, print_error
 from caspian_etl.curated import part_files
 from caspian_etl.report import build_report
 from caspian_etl.settings import resolve_data_dir
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def execute(args: argparse.Namespace) -> int:
     paths = resolve_data_dir(args.data_dir)
     if not part_files(paths, "claims"):
-        console.print(f"no curated tables in {paths.curated}: run `caspian-etl run` first", soft_wrap=True)
+        print_error(f"no curated tables in {paths.curated}: run `caspian-etl run` first")
         return EXIT_USAGE
     written = build_report(paths, args.out)
     console.print(f"wrote {written.html}", soft_wrap=True)

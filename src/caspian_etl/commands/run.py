@@ -10,14 +10,16 @@ from caspian_etl.commands.common import (
     EXIT_SOURCE_FAILED,
     EXIT_USAGE,
     add_data_dir,
-    console,
     iso_date,
     prefect_defaults,
+    print_error,
     print_summary,
+    snapshot_selector,
+    writable_data_dir,
 )
 from caspian_etl.errors import CaspianError
 from caspian_etl.pipeline import RunSummary, SourceResult, run_pipeline
-from caspian_etl.settings import DataPaths, resolve_data_dir
+from caspian_etl.settings import DataPaths
 from caspian_etl.shrink import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
 from caspian_etl.sources import REGISTRY, Window
 
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Fetch each selected source (or replay a stored raw snapshot), validate it against "
                     "schemas/, quarantine failing rows and write data/curated/<table>/<source>.parquet. "
                     "Ends with a summary table. Exit status 0 when every source succeeded or was skipped for "
-                    "a stated reason, 1 when any source failed.",
+                    "a stated reason, 1 when any source failed, 2 for a usage error (nothing recorded).",
         epilog="Examples: caspian-etl run --offline | caspian-etl run --source worldbank | "
                "caspian-etl run --source worldbank --snapshot 2026-11-20",
     )
@@ -39,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     run.add_argument("--offline", action="store_true",
                      help="no network: replay each source's stored snapshot (--snapshot, default latest); "
                           "sources without one are skipped. Local sources (claims) still read their file.")
-    run.add_argument("--snapshot", metavar="WHICH",
+    run.add_argument("--snapshot", metavar="WHICH", type=snapshot_selector,
                      help="replay this stored snapshot instead of fetching: 'latest', a UTC date YYYY-MM-DD "
                           "(the last snapshot of that day) or an exact id such as 20261123T040721Z")
     run.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD", help="first day of the period to fetch")
@@ -67,10 +69,10 @@ def _run_with_prefect(names: list[str], paths: DataPaths, args: argparse.Namespa
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir)
     names = args.source or list(REGISTRY)
     if args.start and args.end and args.start > args.end:
-        console.print(f"--start {args.start} is after --end {args.end}")
+        print_error(f"--start {args.start} is after --end {args.end}")
         return EXIT_USAGE
     if args.allow_shrink:  # through the environment, so the Prefect tasks of this process see it as well
         os.environ[ALLOW_SHRINK_ENV] = "1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults
+from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, prefect_defaults, print_error
 from caspian_etl.commands.deploy import NEEDS_SERVER, server_configured
 from caspian_etl.data_location import deploy_location
 from caspian_etl.deployments import deployment_specs, runner_deployments
@@ -27,9 +27,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def execute(args: argparse.Namespace) -> int:
     prefect_defaults()
     if not server_configured():
-        console.print(f"error: {NAME} {NEEDS_SERVER}", soft_wrap=True)
+        print_error(f"{NAME} {NEEDS_SERVER}")
         return EXIT_USAGE
     from prefect import serve
 
-    serve(*runner_deployments(deployment_specs(deploy_location(args.data_dir))), limit=args.limit)
+    # Prefect pauses every served deployment when serve stops; that would also pause the deployments a
+    # `deploy` + workers set-up runs under the same names. Leave them as they were.
+    serve(*runner_deployments(deployment_specs(deploy_location(args.data_dir))), limit=args.limit,
+          pause_on_shutdown=False)
     return EXIT_OK

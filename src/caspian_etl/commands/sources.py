@@ -8,7 +8,7 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from caspian_etl.commands.common import EXIT_OK, add_data_dir, console
+from caspian_etl.commands.common import EXIT_OK, add_data_dir, print_table
 from caspian_etl.curated import part_row_counts
 from caspian_etl.settings import DataPaths, resolve_data_dir
 from caspian_etl.snapshots import SnapshotStore
@@ -71,5 +71,5 @@ def execute(args: argparse.Namespace) -> int:
                                                + (f"\n{run['reason']}" if run["reason"] else "")),
             "\n".join(f"{t}: {n}" for t, n in info["rows"].items()),
         )
-    console.print(table)
+    print_table(table)
     return EXIT_OK

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from rich.markup import escape
 from rich.table import Table
 
-from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, console
+from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_table
 from caspian_etl.settings import resolve_data_dir
 from caspian_etl.status import all_status, status_json
 
@@ -55,5 +55,5 @@ def execute(args: argparse.Namespace) -> int:
         table.add_row(s.source, f"[{STYLE[s.health]}]{s.health}[/]", s.schedule or "-", s.last_success or "never",
                       "-" if s.age_hours is None else str(s.age_hours), s.last_replay or "-",
                       escape(s.last_error or "-"), str(sum(s.rows.values())))
-    console.print(table)
+    print_table(table)
     return code

@@ -112,7 +112,7 @@ def json_ld_articles(soup: BeautifulSoup) -> list[dict]:
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             doc = json.loads(script.string or "")
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, TypeError, RecursionError):  # a hostile page's JSON-LD is just skipped
             continue
         stack = doc if isinstance(doc, list) else [doc]
         while stack:

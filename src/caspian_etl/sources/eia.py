@@ -10,8 +10,9 @@ markers for no value ('--', 'NA', '(s)', 'W', 'ie', 'NM', ..., empty, or any tex
 an empty value with the marker and EIA's flag as the note.
 
 The key (EIA_API_KEY) is a query parameter: the HTTP layer redacts it from URLs and messages, and the API echoes
-it in the body (request.params.api_key), so the stored body has it replaced by REDACTED -- the one deliberate
-change to the bytes as received (the manifest's sha256 is of the stored bytes).
+it in the body (request.params.api_key), so the stored body has it replaced by REDACTED, as the snapshot writer
+does for every configured secret of every source (caspian_etl.redaction): the manifest marks the entry
+`redacted` and its sha256 is of the stored bytes.
 
 productId 57 = crude oil including lease condensate, activityId 1 = production (both seen in the real sample),
 activityId 4 = exports (from EIA's facet list; not verified offline). Unit TBPD = thousand barrels per day.
@@ -25,7 +26,6 @@ import os
 import pandas as pd
 
 from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
-from caspian_etl.http import REDACTED
 from caspian_etl.parsing import fill_period, load_json, row_reason
 from caspian_etl.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
@@ -98,12 +98,6 @@ def read_answer(data: bytes, *, name: str, url: str | None = None) -> tuple[int,
     return total, rows
 
 
-def _redacted(body: bytes, secrets: list[str]) -> bytes:
-    for secret in sorted(secrets, key=len, reverse=True):
-        body = body.replace(secret.encode(), REDACTED.encode())
-    return body
-
-
 def fetch(ctx: FetchContext) -> None:
     if not os.environ.get(KEY_ENV):
         raise ConfigError(f"{KEY_ENV} is not set: the EIA API needs a (free) key, "
@@ -122,10 +116,10 @@ def fetch(ctx: FetchContext) -> None:
             params = [("api_key", key), *_params(frequency, start, end, offset)]
             response = ctx.http.get(url, params=params)
             name = f"{frequency}_p{page}.json"
-            body = _redacted(response.body, [key, *ctx.source.secrets()])
-            ctx.writer.add(name, body, url=response.url, status=response.status, requested_at=response.requested_at,
-                           content_type=response.content_type)
-            total, rows = read_answer(body, name=name, url=response.url)
+            # the writer stores the body with the key (which the API echoes) and its fragments redacted
+            ctx.writer.add(name, response.body, url=response.url, status=response.status,
+                           requested_at=response.requested_at, content_type=response.content_type)
+            total, rows = read_answer(response.body, name=name, url=response.url)
             offset += len(rows)
             if not rows or offset >= total:
                 break
