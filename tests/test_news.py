@@ -205,7 +205,8 @@ def test_crawl_delay_raises_the_per_host_interval(paths) -> None:
                        writer=Store(paths, "news").writer(), previous=None)
     slow = news._publisher_ctx(ctx, Robots(b"User-agent: *\nCrawl-delay: 7\n"))
     assert slow.http.policy.min_interval == 7.0 and slow.writer is ctx.writer
-    assert news._publisher_ctx(ctx, Robots(b"User-agent: *\nCrawl-delay: 0.5\n")) is ctx
+    fast = news._publisher_ctx(ctx, Robots(b"User-agent: *\nCrawl-delay: 0.5\n"))
+    assert fast.http.policy == ctx.http.policy and fast.http.redirect_check is not None  # redirects still checked
     assert news.SOURCE.http_policy.min_interval >= 5.0  # polite by default
 
 

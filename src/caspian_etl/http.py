@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -139,8 +139,15 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+class RedirectRefused(FetchError):
+    """A redirect whose target the caller's `redirect_check` refuses (e.g. a path robots.txt disallows)."""
+
+
 class HttpClient:
-    """GET with the project's policy. One instance per source run; the host throttle is shared."""
+    """GET with the project's policy. One instance per source run; the host throttle is shared.
+
+    `redirect_check(url)` is asked before every redirect hop is followed: it returns None to follow, or the
+    reason it must not be (then the request fails with RedirectRefused, not retried)."""
 
     def __init__(
         self,
@@ -152,8 +159,10 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         throttle: HostThrottle | None = None,
+        redirect_check: Callable[[str], str | None] | None = None,
     ) -> None:
         self.source = source
+        self.redirect_check = redirect_check
         self.policy = policy or HttpPolicy()
         self.redactor = Redactor(secrets)
         self.session = session or make_session()
@@ -194,7 +203,8 @@ class HttpClient:
             wait: float | None = None
             try:
                 response = self.session.get(full_url, headers=request_headers, stream=True,
-                                            timeout=(policy.connect_timeout, policy.read_timeout))
+                                            timeout=(policy.connect_timeout, policy.read_timeout),
+                                            hooks={"response": [self._check_redirect]} if self.redirect_check else None)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
             else:
@@ -233,6 +243,18 @@ class HttpClient:
             self._sleep(delay)
         raise self._error(f"GET failed after {policy.max_attempts} attempts: {last_problem}", shown_url,
                           retryable=True)
+
+    def _check_redirect(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        """requests calls this for every response, each redirect hop included, before following it."""
+        if self.redirect_check is None or not response.is_redirect:
+            return
+        target = urljoin(response.url, response.headers["location"])
+        refusal = self.redirect_check(target)
+        if refusal:
+            response.close()
+            raise RedirectRefused(self.redactor.text(f"HTTP {response.status_code} redirect to {target} not "
+                                                     f"followed: {refusal}"),
+                                  source=self.source, url=self.redactor.url(response.url), status=response.status_code)
 
     def _read_capped(self, response: requests.Response, shown_url: str) -> bytes:
         cap = self.policy.max_bytes

@@ -93,3 +93,11 @@ def same_site(url: str, base_url: str) -> bool:
     """Only pages of the publisher's own host are fetched (feeds may link to partners and ads)."""
     host, base = urlsplit(url).netloc.lower(), urlsplit(base_url).netloc.lower()
     return host == base or host == f"www.{base}" or base == f"www.{host}"
+
+
+def same_site_origins(base_url: str) -> list[str]:
+    """The origins `same_site` accepts for a base URL: itself and its www. twin."""
+    parts = urlsplit(base_url)
+    host = parts.netloc.lower()
+    twin = host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"
+    return [f"{parts.scheme}://{host}", f"{parts.scheme}://{twin}"]

@@ -23,11 +23,11 @@ import pandas as pd
 from caspian_etl.contracts import load_contract
 from caspian_etl.errors import FetchError, ParseError
 from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
-from caspian_etl.http import HttpClient, HttpPolicy
+from caspian_etl.http import HttpPolicy
 from caspian_etl.news import PUBLISHERS, Publisher
-from caspian_etl.news.discovery import Candidate, parse_listing, parse_rss, same_site
+from caspian_etl.news.discovery import Candidate, parse_listing, parse_rss, same_site, same_site_origins
 from caspian_etl.news.page import Article, LayoutError
-from caspian_etl.news.robots import Robots
+from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
 from caspian_etl.snapshots import Snapshot, SnapshotEntry, utc_now
@@ -63,22 +63,18 @@ def _publisher_of(entry_name: str) -> str | None:
 
 
 def _robots(ctx: FetchContext, publisher: Publisher, base: str) -> Robots:
-    try:
-        return Robots(ctx.get(f"{publisher.name}__robots.txt", f"{base}/robots.txt"))
-    except FetchError as exc:
-        if exc.status is not None and 400 <= exc.status < 500:
-            return Robots.no_rules()
-        log.error("%s: robots.txt of %s unavailable (%s); nothing is fetched from it this run", NAME, base, exc)
-        return Robots.unavailable()
+    return robots_from_fetch(lambda: ctx.get(f"{publisher.name}__robots.txt", f"{base}/robots.txt"), base,
+                             source=NAME)
 
 
-def _publisher_ctx(ctx: FetchContext, robots: Robots) -> FetchContext:
-    """A context whose HTTP client waits at least the site's Crawl-delay between two requests."""
-    delay = robots.crawl_delay()
-    if delay is None or delay <= ctx.http.policy.min_interval:
-        return ctx
-    policy = dataclasses.replace(ctx.http.policy, min_interval=delay)
-    return dataclasses.replace(ctx, http=HttpClient(NAME, policy, session=ctx.http.session))
+def _publisher_ctx(ctx: FetchContext, robots: Robots, base: str | None = None) -> FetchContext:
+    """A context whose HTTP client waits at least the site's Crawl-delay between two requests and follows no
+    redirect into a path robots.txt disallows, nor off the publisher's site."""
+    book = RobotsBook()
+    if base is not None:
+        for origin in same_site_origins(base):
+            book.add(origin, robots)
+    return dataclasses.replace(ctx, http=polite_client(ctx.http, book, robots.crawl_delay()))
 
 
 def _discover(ctx: FetchContext, publisher: Publisher, base: str, robots: Robots, report: dict) -> list[Candidate]:
@@ -117,7 +113,7 @@ def fetch(ctx: FetchContext) -> None:
         report: dict = {"base_url": base, "discovered": 0, "disallowed": [], "failed": []}
         reports[publisher.name] = report
         robots = _robots(ctx, publisher, base)
-        pctx = _publisher_ctx(ctx, robots)
+        pctx = _publisher_ctx(ctx, robots, base)
         candidates = _discover(pctx, publisher, base, robots, report)
         report["discovered"] = len(candidates)
         new = 0
