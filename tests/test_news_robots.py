@@ -103,10 +103,10 @@ def test_a_redirect_to_an_unknown_site_is_not_followed_by_news(server) -> None:
 
 def test_the_news_source_does_not_follow_a_redirect_into_a_disallowed_path(sites, paths) -> None:  # noqa: F811
     # the feed lists /business/3982957.html (allowed); it answers 301 to /private/..., which robots.txt disallows
-    feed = sites.routes["/feeds/index.rss"][0].body.replace(b"/sport/3982955.html", b"/business/3982957.html")
+    feed = sites.routes["/rss"][0].body.replace(b"/sport/3982955.html", b"/business/3982957.html")
     feed = feed.replace(b"Football club wins local derby", b"Caspian freight moves to a new page")
-    sites.routes["/feeds/index.rss"].clear()
-    sites.add("/feeds/index.rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+    sites.routes["/rss"].clear()
+    sites.add("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
     sites.add("/business/3982957.html", Reply(301, b"", {"Location": "/private/3982956.html"}))
     result = run_source("news", paths)
     assert result.status == "ok", result.reason

@@ -59,23 +59,6 @@ def strip_noise(node: Tag) -> Tag:
     return node
 
 
-def paragraphs(node: Tag) -> list[str]:
-    """The text of the paragraphs under `node`, whitespace-normalised, short lines (captions, bylines) left out."""
-    texts = []
-    for p in node.find_all("p"):
-        text = " ".join(p.get_text(" ", strip=True).split())
-        text = re.sub(r"\s+([,.;:!?%)])", r"\1", text)
-        if len(text) >= MIN_PARAGRAPH:
-            texts.append(text)
-    return texts
-
-
-def body_text(node: Tag | None) -> str:
-    if node is None:
-        return ""
-    return "\n\n".join(paragraphs(strip_noise(node)))
-
-
 _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                        "september", "october", "november", "december"], start=1)}
 
