@@ -130,3 +130,15 @@ def test_a_bad_host_map_is_a_one_line_error(paths, monkeypatch) -> None:
     monkeypatch.setenv(citations.HOST_MAP_ENV, "astanatimes.com->127.0.0.1")
     result = run_source("citations", paths)
     assert result.status == "failed" and citations.HOST_MAP_ENV in result.reason
+
+
+def test_the_report_shows_the_citation_checks(cited, paths) -> None:
+    from caspian_etl.report import INDEX_NAME, build_report, report_dir
+
+    checks_after_run(paths)
+    build_report(paths)
+    page = (report_dir(paths) / INDEX_NAME).read_text(encoding="utf-8")
+    section = page[page.index("<h2>Citation checks</h2>"):]
+    assert ("9 claims checked against the page they cite: supported: 3, states other: 1, not stated: 1, "
+            "unreachable: 1, blocked: 3.") in section
+    assert "paper-turnover-2023" in section and "529.4 USD million (2023)" in section

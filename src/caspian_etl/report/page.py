@@ -8,6 +8,7 @@ from html import escape
 import pandas as pd
 
 from caspian_etl.report.charts import Chart, fmt
+from caspian_etl.report.citations import citation_section
 from caspian_etl.report.data import ReportData, differing_pairs
 
 STYLE = """
@@ -111,6 +112,7 @@ def render(data: ReportData, charts: list[Chart], *, data_root: str) -> str:
         ("Oil production", ["oil_production"], ""),
         ("Claim checks that differ", ["claim_checks_differ"], differing_table(data)),
         ("Targets tracker", [], targets_table(data)),
+        ("Citation checks", [], citation_section(data.citation_checks)),
     ]
     parts = []
     for title, slugs, extra in sections:
