@@ -126,6 +126,7 @@ def test_a_changed_layout_still_gives_the_body() -> None:
     # the article extractor does not depend on the publisher's class names: moved markup is still read
     article = extract_article(fixture("trend_changed_layout.html"), publisher="trend")
     assert "4.1 million tons in January-November 2024" in article.body and "Read also" not in article.body
+    assert "Share this" not in article.body  # the share box the extractor keeps on this layout is dropped
 
 
 def test_a_page_without_a_body_is_an_error_for_that_page_and_the_run_goes_on(sites, paths) -> None:

@@ -26,6 +26,9 @@ from caspian_etl.news.page import (
 )
 
 MIN_BODY = 80  # characters: less is not an article (a listing, a cookie wall, a video page)
+# calls to action that a boilerplate remover may keep when a page's layout is unusual; never article text
+CALL_TO_ACTION = re.compile(r"^(?:share this|read also|read more|see also|follow us|subscribe|related:|photo:|"
+                            r"advertisement)", re.I)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def read_article(html: bytes | str, url: str | None = None, *, layout: str = "ge
     if doc is not None:
         title = title or doc.title
         published = published or parse_date(doc.date)
-    paragraphs = [text for line in lines if len(text := _normalise(line)) >= MIN_PARAGRAPH and text != title]
+    paragraphs = [text for line in lines if len(text := _normalise(line)) >= MIN_PARAGRAPH and text != title
+                  and not CALL_TO_ACTION.match(text)]
     if lead and len(lead) >= MIN_PARAGRAPH and lead not in paragraphs:
         paragraphs.insert(0, lead)
     body = "\n\n".join(paragraphs)
