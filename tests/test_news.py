@@ -265,3 +265,15 @@ def test_cli_runs_eia_and_news_live_then_offline(sites, paths, monkeypatch, caps
     assert len(sites.seen) == served  # offline makes no request
     energy = read_table(paths, "energy_indicators")
     assert {"eia", "news"} <= set(energy["source"])
+
+
+def test_an_unseen_layout_gives_the_body_figures_only() -> None:
+    # synthetic page with a cookie banner, mega menu, inline advert, "Follow us" line, comments, most-read box
+    from caspian_etl.extract import extract_figures
+
+    article = extract_article(fixture("regional_article.html"), "https://news.az/news/cargo-via-middle-corridor-up")
+    assert article.layout == "newsaz" and str(article.published) == "2024-07-20"  # date from JSON-LD
+    values = {f.value for f in extract_figures(article.body, published=article.published, title=article.title)}
+    assert values == {65.0, 2.5, 26000.0, 10.0}
+    for chrome in ("Advertisement", "Follow us", "Reader:", "Most read", "88 dollars", "cookies", "Views"):
+        assert chrome not in article.body

@@ -18,7 +18,7 @@ NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside",
 NOISE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|footer|header|sidebar|related|share|sharing|social|comments?|advert|ads?|"
     r"adv|promo|banner|subscribe|newsletter|cookie|breadcrumbs?|tags?|widget|popular|recommend(?:ed)?|"
-    r"read-?also|more-news|ticker|author-box)(?:$|[\s_-])", re.I)
+    r"read-?also|more-news|most-?read|trending|ticker|author-box)(?:$|[\s_-])", re.I)
 MIN_PARAGRAPH = 25  # shorter <p> are captions, bylines, "Photo: ..." lines
 
 
