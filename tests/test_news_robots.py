@@ -116,3 +116,14 @@ def test_the_news_source_does_not_follow_a_redirect_into_a_disallowed_path(sites
     failed = {f["url"]: f["error"] for f in fetch_log["trend"]["failed"]}
     assert "robots.txt disallows /private/3982956.html" in failed[sites.url + "/business/3982957.html"]
     assert len(sites.requests_to(TREND_ARTICLE)) == 1  # the other articles went on
+
+
+def test_the_extract_command_does_not_follow_a_redirect_into_a_disallowed_path(server, capsys) -> None:
+    from caspian_etl.cli import main
+
+    server.add("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n"))
+    server.add("/story.html", Reply(301, b"", {"Location": "/private/story.html"}))
+    server.add("/private/story.html", Reply(200, b"<html><body><p>disallowed</p></body></html>"))
+    assert main(["extract", server.url + "/story.html"]) == 2
+    assert "not followed: robots.txt disallows /private/story.html" in capsys.readouterr().out
+    assert server.requests_to("/private/story.html") == []

@@ -204,7 +204,7 @@ class HttpClient:
             try:
                 response = self.session.get(full_url, headers=request_headers, stream=True,
                                             timeout=(policy.connect_timeout, policy.read_timeout),
-                                            hooks={"response": [self._check_redirect]} if self.redirect_check else None)
+                                            hooks={"response": [self._check_redirect]})
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
             else:
@@ -252,8 +252,8 @@ class HttpClient:
         refusal = self.redirect_check(target)
         if refusal:
             response.close()
-            raise RedirectRefused(self.redactor.text(f"HTTP {response.status_code} redirect to {target} not "
-                                                     f"followed: {refusal}"),
+            raise RedirectRefused(self.redactor.text(f"HTTP {response.status_code} redirect to "
+                                                     f"{self.redactor.url(target)} not followed: {refusal}"),
                                   source=self.source, url=self.redactor.url(response.url), status=response.status_code)
 
     def _read_capped(self, response: requests.Response, shown_url: str) -> bytes:
