@@ -1,9 +1,10 @@
 """Kazinform International News Agency (Astana): English site now at qazinform.com, formerly en.inform.kz.
 
 URL shapes seen in the wild: qazinform.com/news/<slug>-<6 hex> (and the same path on en.inform.kz, as the
-seeds cite), older en.inform.kz/news/<slug>_a<digits>/ and www.inform.kz/en/<slug>_a<digits>, and AMP copies under /amp/. Discovery: the English
-feed qazinform.com/rss/en.xml. Rule kept: the lead paragraph sits in `.article__description`, outside the
-body's markup (class observed in public scraper code), so the default extractor alone would drop it.
+seeds cite), older en.inform.kz/news/<slug>_a<digits>/ and www.inform.kz/en/<slug>_a<digits>, and AMP
+copies under /amp/. Discovery: the English feed qazinform.com/rss/en.xml. Rule kept: the lead paragraph
+sits in `.article__description`, outside the body's markup (class observed in public scraper code), so the
+default extractor alone would drop it.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ Per RFC 9309: a robots.txt that answers 4xx means no rules (everything allowed);
 
 from __future__ import annotations
 
-import logging
 import dataclasses
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 

@@ -33,4 +33,5 @@ def citation_section(checks: pd.DataFrame) -> str:
                     f"<td><a href=\"{escape(url)}\">{escape(host)}</a></td>"
                     f"<td{css}>{escape(_text(r['verdict']).replace('_', ' '))}</td>"
                     f"<td>{escape(_text(r['reason']))}</td></tr>")
-    return f"<p>{len(checks)} claims checked against the page they cite: {summary}.</p><table>{head}{''.join(body)}</table>"
+    intro = f"<p>{len(checks)} claims checked against the page they cite: {summary}.</p>"
+    return f"{intro}<table>{head}{''.join(body)}</table>"

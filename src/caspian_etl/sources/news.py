@@ -28,7 +28,6 @@ from caspian_etl.errors import FetchError, ParseError
 from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
 from caspian_etl.http import HttpPolicy
 from caspian_etl.news import PUBLISHERS, Publisher
-from caspian_etl.news.publishers import Discovery
 from caspian_etl.news.discovery import (
     Candidate,
     parse_listing,
@@ -38,6 +37,7 @@ from caspian_etl.news.discovery import (
     same_site_origins,
 )
 from caspian_etl.news.page import Article, LayoutError
+from caspian_etl.news.publishers import Discovery
 from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
