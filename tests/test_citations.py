@@ -6,6 +6,8 @@ served at the cited paths with CASPIAN_ETL_CITATIONS_HOST_MAP pointing the cited
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -142,3 +144,17 @@ def test_the_report_shows_the_citation_checks(cited, paths) -> None:
     assert ("9 claims checked against the page they cite: supported: 3, states other: 1, not stated: 1, "
             "unreachable: 1, blocked: 3.") in section
     assert "paper-turnover-2023" in section and "529.4 USD million (2023)" in section
+
+
+def test_a_host_whose_robots_txt_fails_is_unreachable_not_blocked(cited, paths, monkeypatch) -> None:
+    from tests.httpserver import ScriptedServer
+
+    with ScriptedServer() as down:
+        down.add("/robots.txt", Reply(503, b"busy"))
+        monkeypatch.setenv(citations.HOST_MAP_ENV, os.environ[citations.HOST_MAP_ENV].replace(
+            f"https://en.trend.az={cited.url}", f"https://en.trend.az={down.url}"))
+        checks = checks_after_run(paths)
+    gone = checks.loc["paper-gone"]
+    assert gone["verdict"] == "unreachable" and "robots.txt of" in gone["reason"]
+    assert "could not be fetched" in gone["reason"] and down.requests_to("/business/1.html") == []
+    assert checks.loc["paper-cargo-11m", "verdict"] == "supported"  # the other hosts went on

@@ -116,6 +116,11 @@ class _Hosts:
 
 
 def _fetch_one(ctx: FetchContext, hosts: _Hosts, url: str, name: str) -> dict:
+    robots = hosts.book.for_url(url)
+    if robots is not None and robots.disallow_all:  # the host did not answer for its robots.txt: not a refusal
+        return {"outcome": "unreachable", "entry": None, "http_status": None,
+                "detail": f"robots.txt of {urlsplit(url).netloc} could not be fetched (server error or no answer), "
+                          f"so the page was not requested (RFC 9309)"}
     refusal = hosts.book.refusal(url)
     if refusal:
         return {"outcome": "blocked", "entry": None, "http_status": None, "detail": refusal}
