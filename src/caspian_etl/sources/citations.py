@@ -194,18 +194,31 @@ def read_page(cited: str, data: bytes, content_type: str | None, status: int | N
             for i, f in enumerate(figures, start=1)]
 
 
-def parse(snapshot: Snapshot) -> ParseResult:
-    index_entry = snapshot.entry(INDEX)
+def _read_index(data: bytes) -> list[tuple[str, dict]]:
+    """(cited URL, record) pairs of the fetch index, each field checked: a damaged index is a ParseError."""
     try:
-        index = json.loads(snapshot.read(INDEX))
+        index = json.loads(data)
         items = sorted((str(url), dict(rec)) for url, rec in index.items())
     except (ValueError, AttributeError, TypeError) as exc:
         raise ParseError(f"{INDEX} is not the index this source writes ({type(exc).__name__}: {exc})",
                          source=NAME) from None
+    for url, rec in items:
+        kinds = {"outcome": str, "entry": str, "detail": str, "http_status": int}
+        bad = [k for k, kind in kinds.items() if rec.get(k) is not None and type(rec.get(k)) is not kind]
+        if bad or not url.startswith(("http://", "https://")):
+            raise ParseError(f"{INDEX}: the record of {url[:120]!r} is not one this source writes "
+                             f"(field(s) {bad or ['url']})", source=NAME)
+    return items
+
+
+def parse(snapshot: Snapshot) -> ParseResult:
+    index_entry = snapshot.entry(INDEX)
+    items = _read_index(snapshot.read(INDEX))
+    names = {e.name for e in snapshot.entries}
     rows: list[dict] = []
     for cited, rec in items:
         outcome = rec.get("outcome")
-        if outcome == "fetched" and rec.get("entry") in {e.name for e in snapshot.entries}:
+        if outcome == "fetched" and rec.get("entry") in names:
             entry = snapshot.entry(rec["entry"])
             rows += read_page(cited, snapshot.read(entry.name), entry.content_type, entry.status, entry.sha256)
         elif outcome in ("unreachable", "blocked"):
