@@ -158,3 +158,49 @@ def test_a_host_whose_robots_txt_fails_is_unreachable_not_blocked(cited, paths, 
     assert gone["verdict"] == "unreachable" and "robots.txt of" in gone["reason"]
     assert "could not be fetched" in gone["reason"] and down.requests_to("/business/1.html") == []
     assert checks.loc["paper-cargo-11m", "verdict"] == "supported"  # the other hosts went on
+
+
+def test_a_redirect_to_another_host_is_checked_against_that_hosts_robots(cited, paths, monkeypatch) -> None:
+    from tests.httpserver import ScriptedServer
+
+    with ScriptedServer() as other:
+        other.add("/robots.txt", Reply(200, b"User-agent: caspian-etl\nDisallow: /\n"))
+        other.add("/moved.html", html(fixture("trend_article.html")))
+        cited.routes["/business/1.html"].clear()
+        cited.add("/business/1.html", Reply(301, b"", {"Location": other.url + "/moved.html"}))
+        checks = checks_after_run(paths)
+    gone = checks.loc["paper-gone"]
+    assert gone["verdict"] == "blocked" and "robots.txt disallows /moved.html (Disallow: /)" in gone["robots_rule"]
+    assert other.requests_to("/moved.html") == [] and len(other.requests_to("/robots.txt")) == 1
+    snap = SnapshotStore(paths, "citations").latest()
+    assert any(e.name.startswith("robots__") and e.url == other.url + "/robots.txt" for e in snap.entries)
+
+
+CLAIM = {"claim_id": "c", "metric": "middle_corridor_cargo", "value": 88.0, "unit": "Mt", "period": "2023",
+         "kind": "observation", "document": "policy_paper", "source_url": "https://x.test/a", "snapshot_sha256": "0"}
+
+
+def page(*figures: tuple) -> list[dict]:
+    """cited_figures rows of one read page (synthetic): (metric, value, unit, period, kind) per figure."""
+    base = {"page_status": "read", "http_status": 200, "detail": None, "snapshot_sha256": "1"}
+    return [{**base, "figure_index": i, "metric": m, "value": v, "unit": u, "period": p, "kind": k,
+             "as_written": f"{v:g} {u}"} for i, (m, v, u, p, k) in enumerate(figures, start=1)]
+
+
+@pytest.mark.parametrize("figures, verdict", [
+    ([("middle_corridor_cargo", 88.4, "Mt", "2023", "observation")], "supported"),  # within half a unit of '88'
+    ([("middle_corridor_cargo", 88.6, "Mt", "2023", "observation")], "states_other"),
+    ([("unclassified_figure", 88000, "kt", None, "observation")], "supported"),  # no period on the page for it
+    ([("middle_corridor_cargo", 88, "Mt/yr", "2023", "capacity")], "supported"),  # a mass and a mass rate compare
+    ([("middle_corridor_cargo", 88, "Mt", "2022", "observation")], "not_stated"),  # another period
+    ([("middle_corridor_cargo", 95, "Mt", "2023", "forecast")], "not_stated"),  # another kind accuses nothing
+    ([("middle_corridor_cargo", 88, "USD million", "2023", "observation")], "not_stated"),  # another dimension
+    ([], "not_stated"),
+])
+def test_verdict_rules(figures: list[tuple], verdict: str) -> None:
+    from caspian_etl.derived.citation_checks import check_claim
+
+    rows = page(*figures) or [{"page_status": "read", "http_status": 200, "detail": "no figure", "figure_index": 0,
+                               "value": None, "unit": None, "snapshot_sha256": "1"}]
+    row = check_claim(CLAIM, rows)
+    assert row["verdict"] == verdict and row["reason"].endswith(".")
