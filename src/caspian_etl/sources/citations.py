@@ -19,7 +19,8 @@ import json
 import logging
 import os
 import re
-from typing import Literal
+from collections import Counter
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -45,6 +46,15 @@ INDEX = "citations__index.json"
 HOST_MAP_ENV = "CASPIAN_ETL_CITATIONS_HOST_MAP"
 PageStatus = Literal["read", "no_body", "unreachable", "blocked"]
 FetchOutcome = Literal["fetched", "unreachable", "blocked"]
+
+
+class FetchRecord(TypedDict):
+    """What happened to one cited URL (a value of citations__index.json)."""
+
+    outcome: FetchOutcome
+    entry: str | None  # the page's file in the snapshot, when fetched
+    http_status: int | None  # the failing status, or the redirect's status when it was refused
+    detail: str | None  # the error or the robots.txt refusal
 
 
 # ---- fetch ------------------------------------------------------------------------------------------------------
@@ -85,7 +95,7 @@ def _registry_bytes(ctx: FetchContext) -> bytes:
     return (own if own.is_file() else default_claims_registry()).read_bytes()
 
 
-def _previous_index(ctx: FetchContext) -> dict[str, dict]:
+def _previous_index(ctx: FetchContext) -> dict[str, FetchRecord]:
     if ctx.previous is None or not any(e.name == INDEX for e in ctx.previous.entries):
         return {}
     try:
@@ -115,7 +125,7 @@ class _Hosts:
         return self._clients[origin]
 
 
-def _fetch_one(ctx: FetchContext, hosts: _Hosts, url: str, name: str) -> dict:
+def _fetch_one(ctx: FetchContext, hosts: _Hosts, url: str, name: str) -> FetchRecord:
     robots = hosts.book.for_url(url)
     if robots is not None and robots.disallow_all:  # the host did not answer for its robots.txt: not a refusal
         return {"outcome": "unreachable", "entry": None, "http_status": None,
@@ -140,8 +150,8 @@ def fetch(ctx: FetchContext) -> None:
     mapping = host_map()
     previous = _previous_index(ctx)
     hosts = _Hosts(ctx)
-    index: dict[str, dict] = {}
-    by_page: dict[str, dict] = {}  # URLs differing only in their #fragment are one page, fetched once
+    index: dict[str, FetchRecord] = {}
+    by_page: dict[str, FetchRecord] = {}  # URLs differing only in their #fragment are one page, fetched once
     for cited in cited_urls(_registry_bytes(ctx)):
         name = page_name(urlunsplit(urlsplit(cited)._replace(fragment="")))
         if name in by_page:
@@ -152,7 +162,7 @@ def fetch(ctx: FetchContext) -> None:
             index[cited] = by_page[name] = before  # fetched once, ever: the snapshot is the archive
             continue
         index[cited] = by_page[name] = _fetch_one(ctx, hosts, request_url(cited, mapping), name)
-    counts = pd.Series([v["outcome"] for v in index.values()], dtype=object).value_counts().to_dict()
+    counts = Counter(record["outcome"] for record in index.values())
     log.info("%s: %d cited URL(s): %s", NAME, len(index), ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     body = json.dumps(index, indent=1, sort_keys=True).encode()
     ctx.writer.add(INDEX, body, url=f"caspian-etl:{NAME}/index", status=None, requested_at=utc_now(),
