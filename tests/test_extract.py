@@ -149,9 +149,9 @@ def test_extract_command_on_text_with_a_publication_date(tmp_path, capsys) -> No
     assert code == 0 and rows[0]["period"] == "2023" and rows[0]["span"] == "0-69"
 
 
-def test_extract_command_reports_a_changed_layout(capsys) -> None:
-    code = main(["extract", str(FIXTURES / "trend_changed_layout.html"), "--publisher", "trend"])
-    assert code == 1 and "layout changed" in capsys.readouterr().err
+def test_extract_command_reports_a_page_without_a_body(capsys) -> None:
+    code = main(["extract", str(FIXTURES / "inform_listing.html"), "--publisher", "trend"])
+    assert code == 1 and "no article body" in capsys.readouterr().err
 
 
 def test_extract_command_fetches_a_url_honouring_robots(server, capsys) -> None:

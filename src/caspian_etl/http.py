@@ -162,10 +162,15 @@ BODY_ERRORS = (requests.exceptions.ChunkedEncodingError, requests.exceptions.Con
                requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError)
 
 
+class RedirectRefused(FetchError):
+    """A redirect whose target the caller's `redirect_check` refuses (e.g. a path robots.txt disallows)."""
+
+
 class HttpClient:
     """GET with the project's policy. One instance per source run (its deadline counts from its creation);
-    the host throttle is shared. `on_redirect(url)` is called for every redirect target before it is
-    followed (a robots.txt check can raise there)."""
+    the host throttle is shared. `redirect_check(url)` is asked before every redirect hop is followed: it
+    returns None to follow, or the reason it must not be (the request then fails with RedirectRefused, not
+    retried)."""
 
     def __init__(
         self,
@@ -178,7 +183,7 @@ class HttpClient:
         rng: Callable[[], float] = random.random,
         throttle: HostThrottle | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_redirect: Callable[[str], None] | None = None,
+        redirect_check: Callable[[str], str | None] | None = None,
     ) -> None:
         self.source = source
         self.policy = policy or HttpPolicy()
@@ -189,7 +194,7 @@ class HttpClient:
         self._throttle = throttle or HOST_THROTTLE
         self._clock = clock
         self._started = clock()
-        self.on_redirect = on_redirect
+        self.redirect_check = redirect_check
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
@@ -314,8 +319,11 @@ class HttpClient:
                 hop_headers = {k: v for k, v in hop_headers.items()
                                if k.lower() not in CREDENTIAL_HEADERS and not self.redactor.holds_secret(v)}
                 target = self._without_secrets(target, shown_url)
-            if self.on_redirect is not None:
-                self.on_redirect(target)
+            refusal = self.redirect_check(target) if self.redirect_check is not None else None
+            if refusal:
+                raise RedirectRefused(self.redactor.text(f"HTTP {response.status_code} redirect to "
+                                                         f"{self.redactor.url(target)} not followed: {refusal}"),
+                                      source=self.source, url=shown_url, status=response.status_code)
             current = target
         raise self._error(f"more than {self.policy.max_redirects} redirects (CASPIAN_ETL_HTTP_MAX_REDIRECTS)",
                           shown_url, TooManyRedirects)

@@ -79,15 +79,15 @@ def test_fault(fault: str, one_indicator, paths, monkeypatch) -> None:
         assert len(server.requests_to(ROUTE)) >= 3  # the first run, the 429, the retry
 
 
-def test_layout_change_fails_the_page_not_the_run(sites, paths) -> None:  # noqa: F811 - the fixture
-    """A news page whose layout changed yields no body: an error for that page (quarantined, with the page's
-    URL), while the other pages and the other sources go on."""
+def test_a_page_without_a_body_fails_the_page_not_the_run(sites, paths) -> None:  # noqa: F811 - the fixture
+    """A news page that yields no article body (a listing served where an article was expected): an error for
+    that page (quarantined, with the page's URL), while the other pages and the other sources go on."""
     sites.routes[TREND_ARTICLE].clear()
-    sites.add(TREND_ARTICLE, html(fixture("trend_changed_layout.html")))
+    sites.add(TREND_ARTICLE, html(fixture("inform_listing.html")))
     summary = run_pipeline(["claims", "news"], paths)
     news, claims = (next(r for r in summary.results if r.source == s) for s in ("news", "claims"))
     assert news.status == "ok" and claims.status == "ok"
     outcome = next(t for t in news.tables if t.table == "claims")
     assert outcome.rows_written > 0 and outcome.rows_quarantined == 1
     reasons = Path(outcome.quarantine_path).read_text()
-    assert "layout" in reasons and sites.url + TREND_ARTICLE in reasons
+    assert "no article body" in reasons and sites.url + TREND_ARTICLE in reasons

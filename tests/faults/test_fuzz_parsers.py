@@ -51,6 +51,11 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
                  ("astanatimes__a_0123456789abcdef.html",
                   (FIXTURES / "news" / "astanatimes_article.html").read_bytes()),
                  ("news__fetch_log.json", b'{"trend": {"failed": [{"url": "http://x/1", "error": "HTTP 500"}]}}')],
+        "citations": [("page__0123456789abcdef", (FIXTURES / "news" / "trend_article.html").read_bytes()),
+                      ("citations__index.json",
+                       b'{"https://x.test/a.html": {"outcome": "fetched", "entry": "page__0123456789abcdef", '
+                       b'"http_status": null, "detail": null}, "https://x.test/b.html": {"outcome": "unreachable", '
+                       b'"entry": null, "http_status": 404, "detail": "HTTP 404"}}')],
     }
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, print_error
-from caspian_etl.errors import ConfigError, FetchError, RobotsRefused
+from caspian_etl.errors import ConfigError, RobotsRefused
 from caspian_etl.extract import extract_figures
-from caspian_etl.http import HttpClient, HttpPolicy
+from caspian_etl.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.news import PUBLISHERS, extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
-from caspian_etl.news.robots import Robots
+from caspian_etl.news.robots import RobotsBook, polite_client, robots_from_fetch
 
 NAME = "extract"
 COLUMNS = ["value", "unit", "period", "metric", "confidence", "span", "kind", "figure", "bound", "direction", "origin",
@@ -28,29 +28,31 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         NAME, help="print the figures found in one article (HTML or text file, or URL) as CSV",
         description="Extract figures (value, unit, period, metric, confidence, span of the stating sentence) from "
                     "the body text of one page -- never navigation, scripts, ads or footers -- and print them as "
-                    "CSV. An HTML page is read with its publisher's layout when the URL (or --publisher) names a "
-                    "known one, else with the generic extractor; a .txt file is taken as body text. Spans are "
+                    "CSV. An HTML page is read by the article extractor, with its publisher's rules when the URL (or "
+                    "--publisher) names a known one; a .txt file is taken as body text. Spans are "
                     "character offsets into the body text (see --show-body).",
     )
     p.add_argument("target", metavar="PATH|URL", help="an .html/.htm or text file, or an http(s) URL")
     p.add_argument("--published", type=iso_date, metavar="YYYY-MM-DD",
                    help="publication date, for periods like 'last year' (default: read from the page)")
-    p.add_argument("--publisher", choices=sorted(PUBLISHERS), help="read the page with this publisher's layout")
+    p.add_argument("--publisher", choices=sorted(PUBLISHERS), help="read the page with this publisher's rules")
     p.add_argument("--show-body", action="store_true", help="print the body text (to stderr) the spans index into")
     return p
 
 
 def _download(url: str) -> bytes:
-    client = HttpClient(NAME, HttpPolicy().with_env_overrides())
+    plain = HttpClient(NAME, HttpPolicy().with_env_overrides())
+    # robots.txt of every origin the request meets (a redirect may lead to another), each read once
+    book = RobotsBook(lambda origin: robots_from_fetch(lambda: plain.get(f"{origin}/robots.txt").body, origin,
+                                                       source=NAME))
     parts = urlsplit(url)
-    try:
-        robots = Robots(client.get(f"{parts.scheme}://{parts.netloc}/robots.txt").body)
-    except FetchError as exc:
-        robots = Robots.no_rules() if exc.status is not None and 400 <= exc.status < 500 else Robots.unavailable()
-    if not robots.allows(url):
+    if not book.for_url(url).allows(url):  # type: ignore[union-attr]
         raise RobotsRefused(f"robots.txt of {parts.netloc} disallows {url} (or could not be read); not fetched",
                             source=NAME)
-    return client.get(url).body
+    try:
+        return polite_client(plain, book, None).get(url).body
+    except RedirectRefused as exc:
+        raise RobotsRefused(f"{exc}; not fetched", source=NAME) from None
 
 
 def _looks_like_html(path: str, data: bytes) -> bool:

@@ -34,7 +34,8 @@ DERIVED: dict[str, DerivedTable] = {
 }
 
 # Tables whose modules build their own DerivedTable (imported here, after DerivedTable exists).
-from caspian_etl.derived import claim_checks, targets  # noqa: E402
+from caspian_etl.derived import citation_checks, claim_checks, targets  # noqa: E402
 
 DERIVED[claim_checks.NAME] = claim_checks.TABLE
 DERIVED[targets.NAME] = targets.TABLE
+DERIVED[citation_checks.NAME] = citation_checks.TABLE

@@ -73,6 +73,37 @@ def parse_rss(data: bytes, *, origin: str) -> list[Candidate]:
     return [c for c in out if c.url]
 
 
+def _slug_words(url: str) -> str:
+    """'/news/cargo-via-middle-corridor-soars/' -> 'cargo via middle corridor soars' (a sitemap's only title)."""
+    last = [p for p in urlsplit(url).path.split("/") if p]
+    return re.sub(r"[-_]+", " ", re.sub(r"\.html?$", "", last[-1])) if last else ""
+
+
+def parse_sitemap(data: bytes, *, origin: str) -> tuple[list[Candidate], list[str]]:
+    """An XML sitemap -> (article candidates, child sitemap URLs of a sitemap index). Google News sitemaps give
+    a title and date; plain ones only the URL, whose slug words stand in for the title."""
+    try:
+        root = ET.fromstring(data)
+    except (ET.ParseError, LookupError, ValueError) as exc:
+        start = data[:60].decode("utf-8", "replace")
+        raise ParseError(f"{origin}: not an XML sitemap ({exc}; starts {start!r})", source="news") from None
+    kind = _local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        raise ParseError(f"{origin}: not an XML sitemap (root element <{kind}>)", source="news")
+    entries = [e for e in root if _local(e.tag) in ("url", "sitemap")]
+    if kind == "sitemapindex":
+        return [], [loc for e in entries if (loc := _child_text(e, "loc"))]
+    out = []
+    for entry in entries:
+        loc = _child_text(entry, "loc")
+        news = next((c for c in entry if _local(c.tag) == "news"), None)
+        title = _child_text(news, "title") if news is not None else ""
+        when = (_child_text(news, "publication_date") if news is not None else "") or _child_text(entry, "lastmod")
+        if loc:
+            out.append(Candidate(loc, title or _slug_words(loc), "", parse_date(when)))
+    return out, []
+
+
 def parse_listing(data: bytes, *, base_url: str, article_path: re.Pattern[str]) -> list[Candidate]:
     """An HTML listing page -> the links whose path looks like an article of this publisher."""
     with warnings.catch_warnings():  # a feed served where a listing was expected is simply a page without cards
@@ -93,3 +124,11 @@ def same_site(url: str, base_url: str) -> bool:
     """Only pages of the publisher's own host are fetched (feeds may link to partners and ads)."""
     host, base = urlsplit(url).netloc.lower(), urlsplit(base_url).netloc.lower()
     return host == base or host == f"www.{base}" or base == f"www.{host}"
+
+
+def same_site_origins(base_url: str) -> list[str]:
+    """The origins `same_site` accepts for a base URL: itself and its www. twin."""
+    parts = urlsplit(base_url)
+    host = parts.netloc.lower()
+    twin = host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"
+    return [f"{parts.scheme}://{host}", f"{parts.scheme}://{twin}"]

@@ -18,7 +18,7 @@ NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside",
 NOISE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|footer|header|sidebar|related|share|sharing|social|comments?|advert|ads?|"
     r"adv|promo|banner|subscribe|newsletter|cookie|breadcrumbs?|tags?|widget|popular|recommend(?:ed)?|"
-    r"read-?also|more-news|ticker|author-box)(?:$|[\s_-])", re.I)
+    r"read-?also|more-news|most-?read|trending|ticker|author-box)(?:$|[\s_-])", re.I)
 MIN_PARAGRAPH = 25  # shorter <p> are captions, bylines, "Photo: ..." lines
 
 
@@ -57,23 +57,6 @@ def strip_noise(node: Tag) -> Tag:
         if NOISE_CLASS.search(marker):
             tag.decompose()
     return node
-
-
-def paragraphs(node: Tag) -> list[str]:
-    """The text of the paragraphs under `node`, whitespace-normalised, short lines (captions, bylines) left out."""
-    texts = []
-    for p in node.find_all("p"):
-        text = " ".join(p.get_text(" ", strip=True).split())
-        text = re.sub(r"\s+([,.;:!?%)])", r"\1", text)
-        if len(text) >= MIN_PARAGRAPH:
-            texts.append(text)
-    return texts
-
-
-def body_text(node: Tag | None) -> str:
-    if node is None:
-        return ""
-    return "\n\n".join(paragraphs(strip_noise(node)))
 
 
 _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",

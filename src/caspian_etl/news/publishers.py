@@ -1,26 +1,30 @@
 """The news publishers the seeds cite: where to discover articles, which links are articles, how to read one.
 
-Each publisher module builds one `Publisher`; PUBLISHERS lists them. Base URLs are overridable per publisher
-with CASPIAN_ETL_NEWS_<NAME>_BASE_URL (tests point them at 127.0.0.1).
+Each publisher is one `Publisher`; caspian_etl.news.PUBLISHERS lists them. Base URLs are overridable per
+publisher with CASPIAN_ETL_NEWS_<NAME>_BASE_URL (tests point them at 127.0.0.1).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
 
+from caspian_etl.news.article import PageRules, read_article
 from caspian_etl.news.page import Article
 from caspian_etl.settings import base_url
+
+DiscoveryKind = Literal["rss", "html", "sitemap"]
 
 
 @dataclass(frozen=True)
 class Discovery:
-    """One request that lists articles: an RSS feed or an HTML listing page."""
+    """One request that lists articles: an RSS/Atom feed, an XML sitemap or an HTML listing page."""
 
     name: str  # snapshot file name
     path: str  # under the base URL
-    kind: str  # rss | html
+    kind: DiscoveryKind
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -32,8 +36,16 @@ class Publisher:
     home_country: str  # ISO3: whose side a bilateral figure is taken to be reported by, when the page does not say
     discoveries: tuple[Discovery, ...]
     article_path: re.Pattern[str]  # a link path that is an article of this publisher
-    extract: Callable[[bytes | str, str | None], Article]
-    markup_basis: str  # what of the layout was observed in public code/pages and what is assumed
+    markup_basis: str  # what of the site was observed in public code/pages and what is assumed
+    rules: PageRules = PageRules()  # what its pages need beyond the default article extractor
+    other_hosts: tuple[str, ...] = ()  # further hosts serving the same articles (www.trend.az, old domains)
 
     def base_url(self) -> str:
         return base_url(f"news_{self.name}", self.default_base_url)
+
+    def hosts(self) -> set[str]:
+        main = urlsplit(self.default_base_url).netloc.lower().removeprefix("www.")
+        return {main, *(h.lower().removeprefix("www.") for h in self.other_hosts)}
+
+    def extract(self, html: bytes | str, url: str | None = None) -> Article:
+        return read_article(html, url, layout=self.name, rules=self.rules)

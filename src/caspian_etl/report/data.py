@@ -46,6 +46,7 @@ class ReportData:
     claim_checks: pd.DataFrame
     targets: pd.DataFrame
     snapshots: dict[str, SnapshotRef] = field(default_factory=dict)
+    citation_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figures(self, metric: str, *, kind: str = "observation", frequency: str | None = "A",
                 pair: set[str] | None = None, country: str | None = None) -> pd.DataFrame:
@@ -98,7 +99,8 @@ def load(paths: DataPaths) -> ReportData:
     frames = [f for f in (observed, official) if len(f)]
     observations = pd.concat(frames, ignore_index=True) if frames else observed
     return ReportData(observations=observations, claim_checks=read_table(paths, "claim_checks"),
-                      targets=read_table(paths, "targets"), snapshots=snapshot_index(paths))
+                      targets=read_table(paths, "targets"), snapshots=snapshot_index(paths),
+                      citation_checks=read_table(paths, "citation_checks"))
 
 
 def once_per_pair(checks: pd.DataFrame) -> pd.DataFrame:

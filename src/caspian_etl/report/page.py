@@ -8,6 +8,7 @@ from html import escape
 import pandas as pd
 
 from caspian_etl.report.charts import Chart, fmt
+from caspian_etl.report.citations import citation_section
 from caspian_etl.report.data import ReportData, data_as_of, explained_checks
 
 STYLE = """
@@ -146,6 +147,7 @@ def render(data: ReportData, charts: list[Chart]) -> str:
         ("Oil production", ["oil_production"], ""),
         ("Claim checks", ["claim_checks_differ"], checks_table(data)),
         ("Targets tracker", [], targets_table(data) + status_key()),
+        ("Citation checks", [], citation_section(data.citation_checks)),
     ]
     parts = []
     for title, slugs, extra in sections:

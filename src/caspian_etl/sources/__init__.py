@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from caspian_etl.errors import ConfigError
-from caspian_etl.sources import claims, comtrade, eia, energy_institute, imf_imts, news, worldbank
+from caspian_etl.sources import citations, claims, comtrade, eia, energy_institute, imf_imts, news, worldbank
 from caspian_etl.sources.base import FetchContext, Source, Window
 
 REGISTRY: dict[str, Source] = {s.name: s for s in (claims.SOURCE, worldbank.SOURCE, comtrade.SOURCE, imf_imts.SOURCE,
-                                                   eia.SOURCE, energy_institute.SOURCE, news.SOURCE)}
+                                                   eia.SOURCE, energy_institute.SOURCE, news.SOURCE, citations.SOURCE)}
 
 
 def get_source(name: str) -> Source:

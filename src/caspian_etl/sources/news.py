@@ -1,11 +1,13 @@
 """`news`: articles of the publishers the seeds cite, fetched once each, and the figures they state.
 
 fetch: per publisher (caspian_etl.news.PUBLISHERS, or CASPIAN_ETL_NEWS_PUBLISHERS=astanatimes;trend): robots.txt
-  (kept in the snapshot; disallowed paths are never requested; a Crawl-delay raises the per-host interval), the
-  discovery feeds/listings, a keyword filter, then each new article. Every article of the previous snapshot is
+  (kept in the snapshot, read by Protego as RFC 9309 says; disallowed paths are never requested, not even as a
+  redirect's target; a Crawl-delay raises the per-host interval), the discovery feeds/sitemaps/listings, the
+  publisher's article URL shape and a keyword filter, then each new article. Every article of the previous snapshot is
   carried forward without refetching (the snapshot is the archive: an article is fetched once, ever). A page that
   cannot be fetched is recorded in `news__fetch_log.json` and the run goes on.
-parse: each article through its publisher's layout; a page whose layout yields no body is an error for that page
+parse: each article through the article extractor (trafilatura, plus its publisher's few rules); a page that yields
+  no body is an error for that page
   (a quarantined claims row with the reason), never an empty success. Figures become `claims` rows; those with
   confidence >= 0.6 also feed the indicator tables as reported figures (caspian_etl.reported).
 """
@@ -17,17 +19,26 @@ import hashlib
 import json
 import logging
 import os
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from caspian_etl.contracts import load_contract
 from caspian_etl.errors import FetchError, ParseError
 from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
-from caspian_etl.http import HttpClient, HttpPolicy
+from caspian_etl.http import HttpPolicy
 from caspian_etl.news import PUBLISHERS, Publisher
-from caspian_etl.news.discovery import Candidate, parse_listing, parse_rss, same_site
+from caspian_etl.news.discovery import (
+    Candidate,
+    parse_listing,
+    parse_rss,
+    parse_sitemap,
+    same_site,
+    same_site_origins,
+)
 from caspian_etl.news.page import Article, LayoutError
-from caspian_etl.news.robots import Robots
+from caspian_etl.news.publishers import Discovery
+from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
 from caspian_etl.snapshots import Snapshot, SnapshotEntry, utc_now
@@ -63,22 +74,37 @@ def _publisher_of(entry_name: str) -> str | None:
 
 
 def _robots(ctx: FetchContext, publisher: Publisher, base: str) -> Robots:
-    try:
-        return Robots(ctx.get(f"{publisher.name}__robots.txt", f"{base}/robots.txt"))
-    except FetchError as exc:
-        if exc.status is not None and 400 <= exc.status < 500:
-            return Robots.no_rules()
-        log.error("%s: robots.txt of %s unavailable (%s); nothing is fetched from it this run", NAME, base, exc)
-        return Robots.unavailable()
+    return robots_from_fetch(lambda: ctx.get(f"{publisher.name}__robots.txt", f"{base}/robots.txt"), base,
+                             source=NAME)
 
 
-def _publisher_ctx(ctx: FetchContext, robots: Robots) -> FetchContext:
-    """A context whose HTTP client waits at least the site's Crawl-delay between two requests."""
-    delay = robots.crawl_delay()
-    if delay is None or delay <= ctx.http.policy.min_interval:
-        return ctx
-    policy = dataclasses.replace(ctx.http.policy, min_interval=delay)
-    return dataclasses.replace(ctx, http=HttpClient(NAME, policy, session=ctx.http.session))
+def _publisher_ctx(ctx: FetchContext, robots: Robots, base: str | None = None) -> FetchContext:
+    """A context whose HTTP client waits at least the site's Crawl-delay between two requests and follows no
+    redirect into a path robots.txt disallows, nor off the publisher's site."""
+    book = RobotsBook()
+    if base is not None:
+        for origin in same_site_origins(base):
+            book.add(origin, robots)
+    return dataclasses.replace(ctx, http=polite_client(ctx.http, book, robots.crawl_delay()))
+
+
+MAX_CHILD_SITEMAPS = 2  # of a sitemap index, the first ones listed (sites list the newest first)
+
+
+def _list_articles(ctx: FetchContext, d: Discovery, url: str, base: str, publisher: Publisher,
+                   robots: Robots) -> list[Candidate]:
+    body = ctx.get(d.name, url, params=d.params or None)
+    if d.kind == "rss":
+        return parse_rss(body, origin=d.name)
+    if d.kind == "html":
+        return parse_listing(body, base_url=base, article_path=publisher.article_path)
+    found, children = parse_sitemap(body, origin=d.name)
+    for i, child in enumerate(c for c in children if same_site(c, base) and robots.allows(c)):
+        if i >= MAX_CHILD_SITEMAPS:
+            break
+        name = f"{d.name.rsplit('.', 1)[0]}_{i + 1}.xml"
+        found += parse_sitemap(ctx.get(name, child), origin=name)[0]
+    return found
 
 
 def _discover(ctx: FetchContext, publisher: Publisher, base: str, robots: Robots, report: dict) -> list[Candidate]:
@@ -90,15 +116,14 @@ def _discover(ctx: FetchContext, publisher: Publisher, base: str, robots: Robots
             report["disallowed"].append(full)
             continue
         try:
-            body = ctx.get(d.name, url, params=d.params or None)
-            found = parse_rss(body, origin=d.name) if d.kind == "rss" else \
-                parse_listing(body, base_url=base, article_path=publisher.article_path)
+            found = _list_articles(ctx, d, url, base, publisher, robots)
         except (FetchError, ParseError) as exc:
             report["failed"].append({"url": full, "error": str(exc)})
             log.error("%s", exc)
             continue
         for c in found:
-            if same_site(c.url, base) and c.url not in candidates and c.keywords():
+            if (same_site(c.url, base) and publisher.article_path.search(urlsplit(c.url).path)
+                    and c.url not in candidates and c.keywords()):
                 candidates[c.url] = c
     return list(candidates.values())
 
@@ -117,7 +142,7 @@ def fetch(ctx: FetchContext) -> None:
         report: dict = {"base_url": base, "discovered": 0, "disallowed": [], "failed": []}
         reports[publisher.name] = report
         robots = _robots(ctx, publisher, base)
-        pctx = _publisher_ctx(ctx, robots)
+        pctx = _publisher_ctx(ctx, robots, base)
         candidates = _discover(pctx, publisher, base, robots, report)
         report["discovered"] = len(candidates)
         new = 0
@@ -252,9 +277,10 @@ def derive(valid: dict[str, pd.DataFrame]) -> ParseResult:
 SOURCE = Source(
     name=NAME,
     title="News articles of the publishers the seeds cite, and the figures they state",
-    producer="The Astana Times, Kazinform, Trend News Agency (figures extracted by caspian-etl)",
+    producer="The Astana Times, Kazinform, Trend, Report, AzerNews, News.az, Caliber.Az, The Times of Central Asia, "
+             "Interfax, Inbusiness.kz (figures extracted by caspian-etl)",
     licence="Articles are the publishers' copyright; raw pages are kept locally as evidence, only figures are curated",
-    homepage="https://astanatimes.com https://en.inform.kz https://en.trend.az",
+    homepage=" ".join(p.default_base_url for p in PUBLISHERS.values()),
     tables=("claims", *REPORTED_TABLES),
     fetch=fetch,
     parse=parse,
