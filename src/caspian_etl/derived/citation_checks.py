@@ -22,9 +22,9 @@ import pandas as pd
 from caspian_etl.contracts import load_contract
 from caspian_etl.curated import read_table
 from caspian_etl.derived import DerivedTable
-from caspian_etl.derived.claim_checks import rounding_tolerance_pct
 from caspian_etl.periods import PeriodError, parse_period
 from caspian_etl.settings import DataPaths
+from caspian_etl.sources.claims import stated_precision
 from caspian_etl.units import UnitError, get_unit
 
 NAME = "citation_checks"
@@ -32,6 +32,16 @@ INPUTS = ("claims", "cited_figures")
 Verdict = Literal["supported", "states_other", "not_stated", "unreachable", "blocked"]
 # dimensions whose values compare after scaling: a year's volume is often written as a rate ("per year")
 _RATE_OF = {"mass_rate": "mass", "container_rate": "containers"}
+
+
+def rounding_pct(value: float, precision: float | None = None) -> float:
+    """Half a unit of the last written digit (or the registry's `precision`), in % of the value: the interval
+    a rounded figure stands for (88 -> 0.57%, 533.4 -> 0.0094%)."""
+    if not value or not math.isfinite(value):
+        return 0.0
+    if precision is None or not math.isfinite(precision):
+        precision = stated_precision(format(abs(value), ".12g")) or 0.0
+    return 100 * precision / abs(value)
 
 
 def _in_base(value: float, unit: str) -> tuple[float, str] | None:
@@ -83,7 +93,8 @@ def check_claim(claim: dict, page_rows: list[dict]) -> dict:
     if claim_base is None or not figures:
         return _row(claim, "not_stated", f"The cited page was read but states no figure at all, so not {stated}.",
                     first)
-    tolerance = rounding_tolerance_pct(claim["value"])
+    precision = claim.get("precision")
+    tolerance = rounding_pct(claim["value"], None if precision is None or pd.isna(precision) else float(precision))
     claim_span = _span(claim["period"])
     same_period, matches = [], []
     for fig in figures:
@@ -94,7 +105,9 @@ def check_claim(claim: dict, page_rows: list[dict]) -> dict:
         if claim_span is not None and fig_span is not None and fig_span != claim_span:
             continue
         deviation = None if base[0] == 0 else 100 * (claim_base[0] - base[0]) / base[0]
-        if abs(claim_base[0] - base[0]) <= abs(claim_base[0]) * tolerance / 100 * (1 + 1e-9):
+        # both figures may be roundings: each stands for its value +/- half a unit of its last digit
+        allowed = abs(claim_base[0]) * tolerance / 100 + abs(base[0]) * rounding_pct(fig["value"]) / 100
+        if abs(claim_base[0] - base[0]) <= allowed * (1 + 1e-9):
             matches.append((fig, deviation))
         elif (fig_span is not None and claim_span is not None and fig["metric"] == claim["metric"]
               and fig["kind"] == claim["kind"]):
