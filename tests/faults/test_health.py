@@ -68,11 +68,13 @@ def test_a_source_only_replayed_for_months_is_stale(paths) -> None:
 
 
 def test_news_that_reaches_no_publisher_fails_with_the_reasons(server, paths, monkeypatch) -> None:
+    monkeypatch.setenv("CASPIAN_ETL_NEWS_PUBLISHERS", "astanatimes;inform;trend")
     for name in ("ASTANATIMES", "INFORM", "TREND"):
         monkeypatch.setenv(f"CASPIAN_ETL_NEWS_{name}_BASE_URL", server.url)
     monkeypatch.setenv("CASPIAN_ETL_HTTP_MAX_ATTEMPTS", "1")
     server.add("/robots.txt", Reply(404, b"no rules"))
-    for feed in ("/feeds/index.rss", "/", "/category/economy/"):  # every feed and listing is down
+    # every feed and listing is down
+    for feed in ("/feeds/index.rss", "/", "/category/economy/", "/rss/en.xml", "/rss", "/feed/"):
         server.add(feed, Reply(503))
     result = run_source("news", paths)
     assert result.status == "failed"
