@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from caspian_etl import storage
 from caspian_etl.atomic import atomic_write, clean_staging
 from caspian_etl.code_version import code_digest, source_modules
 from caspian_etl.contracts import contract_files, load_contract
@@ -117,6 +118,7 @@ def _quarantine(paths: DataPaths, table: str, source: str, snapshot: Snapshot, r
 
 def _rows_in_file(paths: DataPaths, table: str, source: str) -> int:
     target = part_path(paths, table, source)
+    storage.refresh(target)  # an s3:// root: the rows another worker wrote count too
     return pq.read_metadata(target).num_rows if target.exists() else 0
 
 
