@@ -9,9 +9,9 @@ figure's interval counts: "more than 1.4 Mt" against a 1.5 Mt target is undeterm
 
 The latest observation is taken at the target's own frequency (annual for a target stated without a period,
 such as "2.2 Mt a year in the short term"), for the same metric and country pair (unordered for turnover).
-When several figures state that period, one is shown (official series first, then figures from the target's
-reporting side, then the target's own document, then the most recently stated figure, then the more cautious
-one, then the claim id) and latest_min/latest_max show the spread. The status is computed against the data's own dates, never
+When several figures state that period, one is shown (official series first, then figures from the
+target's reporting side, then the target's own document, then the most recently stated figure, then the
+more cautious one, then the claim id) and latest_min/latest_max show the spread. The status is computed against the data's own dates, never
 today's date, so the same snapshots give the same table.
 """
 
