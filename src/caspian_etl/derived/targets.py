@@ -11,8 +11,8 @@ The latest observation is taken at the target's own frequency (annual for a targ
 such as "2.2 Mt a year in the short term"), for the same metric and country pair (unordered for turnover).
 When several figures state that period, one is shown (official series first, then figures from the
 target's reporting side, then the target's own document, then the most recently stated figure, then the
-more cautious one, then the claim id) and latest_min/latest_max show the spread. The status is computed against the data's own dates, never
-today's date, so the same snapshots give the same table.
+more cautious one, then the claim id) and latest_min/latest_max show the spread. The status is computed
+against the data's own dates, never today's date, so the same snapshots give the same table.
 """
 
 from __future__ import annotations
