@@ -11,7 +11,7 @@ from caspian_etl.curated import read_table
 from caspian_etl.errors import ParseError
 from caspian_etl.pipeline import run_source
 from caspian_etl.resources import default_claims_registry
-from caspian_etl.sources.claims import REGISTRY_COLUMNS, parse_registry
+from caspian_etl.sources.claims import REGISTRY_COLUMNS, parse_registry, stated_precision
 
 SHA = "1" * 64
 
@@ -118,3 +118,29 @@ def test_claims_feed_the_indicator_tables_as_reported(paths) -> None:
     assert btc.loc["paper-btc-capacity-2024", ["value", "kind"]].tolist() == [60, "capacity"]
     # targets stay in the claims table only
     assert not (energy["claim_id"].str.contains("target")).any()
+
+
+@pytest.mark.parametrize("written, precision", [
+    ("2.7", 0.05), ("2.70", 0.005), ("2.764", 0.0005), ("88", 0.5), ("840000", 0.5), ("0.25", 0.005),
+    ("n/a", None),
+])
+def test_precision_is_half_a_unit_of_the_last_digit_written(written, precision) -> None:
+    assert stated_precision(written) == (None if precision is None else pytest.approx(precision))
+
+
+def test_every_claim_names_its_origin_and_targets_their_type(registry) -> None:
+    assert registry["origin"].notna().all()
+    targets = registry[registry["kind"] == "target"]
+    assert set(targets["target_type"]) <= {"goal", "plan", "scenario"} and targets["target_type"].notna().all()
+    by_id = registry.set_index("claim_id")
+    assert by_id.loc["paper-mc-cargo-2021", "precision"] == "5000"  # "approximately 840,000 t"
+    assert by_id.loc["paper-mc-cargo-2023", "precision"] == pytest.approx(0.005)  # derived from "2.78"
+    assert by_id.loc["paper-oil-production-aze-2024", ["kind", "stated_on"]].tolist() == ["forecast", "2024-11-25"]
+
+
+def test_a_registry_without_the_later_columns_still_reads() -> None:
+    old = ("claim_id,metric,value,unit,period,kind,country,partner,document,publisher,endnote,source_url,published,"
+           "note\nsyn-1,middle_corridor_cargo,2.70,Mt,2023,observation,,,news_facts,synthetic,,,,synthetic row\n")
+    rows = parse_registry(old.encode(), SHA)
+    assert rows.loc[0, "quarantine_reason"] is None or pd.isna(rows.loc[0, "quarantine_reason"])
+    assert pd.isna(rows.loc[0, "origin"]) and rows.loc[0, "precision"] == pytest.approx(0.005)

@@ -1,18 +1,18 @@
 """`targets`: every target with the latest observation of its metric and the way still to go.
 
 One row per target, however many documents state it: target claims of one metric, country pair, value and
-type are one target (listed under the claim first published, with every claim id and publisher in
-claim_ids and stated_by); its period is the one they state (the documents that give no year restate it).
-A scenario (what a study assumes if measures are taken) is tracked but never met or missed; a plan is an
-operational plan for a year, judged only by that year's figure. A start year ("construction begins in 2025") is met by starting no later.
-The latest figure's interval counts: "more than 1.4 Mt" against a 1.5 Mt target is undetermined.
+type are one target, listed under the earliest claim that states its year (claim_ids and stated_by name every
+document); the documents that give no year restate it. A scenario (what a study assumes if measures are
+taken) is tracked but never met or missed; a plan is an operational plan for a year, judged only by that
+year's figure. A start year ("construction begins in 2025") is met by starting no later. The latest
+figure's interval counts: "more than 1.4 Mt" against a 1.5 Mt target is undetermined.
 
 The latest observation is taken at the target's own frequency (annual for a target stated without a period,
 such as "2.2 Mt a year in the short term"), for the same metric and country pair (unordered for turnover).
-When several figures state that period, one is shown (official series first, then figures from the target's
-reporting side, then the target's own document, then the most recently published claim, then the claim id)
-and latest_min/latest_max show the spread. The status is computed against the data's own dates, never
-today's date, so the same snapshots give the same table.
+When several figures state that period, one is shown (official series first, then figures from the
+target's reporting side, then the target's own document, then the most recently stated figure, then the
+more cautious one, then the claim id) and latest_min/latest_max show the spread. The status is computed
+against the data's own dates, never today's date, so the same snapshots give the same table.
 """
 
 from __future__ import annotations
