@@ -24,10 +24,10 @@ from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
 from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
+from caspian_etl.extract.promotion import REPORTED_THRESHOLD, promotion_note
 from caspian_etl.extract.sentences import Sentence, split_sentences
 from caspian_etl.units import get_unit
 
-REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 
 _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.I)
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
@@ -65,6 +65,14 @@ class Figure:
     direction: str | None = None  # trade flows: 'KAZ->AZE', 'AZE->KAZ', 'KAZ<->AZE'
     origin: str | None = None  # who the text says published the figure ('Ministry of Transport')
     confidence_note: str | None = None  # what lowered the confidence
+    period_source: str | None = None  # where the period was read: clause, sentence, context (carried) or none
+
+    @property
+    def promotion_note(self) -> str | None:
+        """None when the figure feeds the indicator tables, else why not (caspian_etl.extract.promotion)."""
+        return promotion_note(confidence=self.confidence, confidence_note=self.confidence_note, kind=self.kind,
+                              metric=self.metric, unit=self.unit, period=self.period,
+                              period_source=self.period_source)
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,7 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
         confidence=confidence, sentence_start=sentence.start, sentence_end=sentence.end,
         figure_start=sentence.start + raw.start, figure_end=sentence.start + raw.end, country=country,
         partner=partner, note="; ".join(notes) or None, bound=bound_of(before), direction=direction,
-        origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None,
+        origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None, period_source=where_period,
     )
 
 

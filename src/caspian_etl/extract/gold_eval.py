@@ -251,14 +251,15 @@ def scores(results: list[CaseResult]) -> Scores:
     )
 
 
-def confident(results: list[CaseResult], threshold: float) -> tuple[int, int, int]:
+def confident(results: list[CaseResult], threshold: float, *, promoted_only: bool = False) -> tuple[int, int, int]:
     """(figures at or above the threshold, of which fully right, of which with a wrong period); extracted figures
-    that match no gold figure count as not right."""
+    that match no gold figure count as not right. promoted_only: only the figures that feed the indicator tables
+    (caspian_etl.extract.promotion)."""
     total = right = wrong_period = 0
     for r in results:
         matched = {id(p.figure): p for p in r.pairs}
         for f in r.figures:
-            if f.confidence < threshold:
+            if f.confidence < threshold or (promoted_only and f.promotion_note is not None):
                 continue
             total += 1
             p = matched.get(id(f))

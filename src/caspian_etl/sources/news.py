@@ -147,14 +147,8 @@ def fetch(ctx: FetchContext) -> None:
 # ---- parse ------------------------------------------------------------------------------------------------------
 
 def promotion_note(figure: Figure) -> str | None:
-    """Why a figure does not feed the indicator tables (None when it does): its confidence is below
-    REPORTED_THRESHOLD (and what lowered it), or its kind is not a measurement."""
-    if figure.confidence < REPORTED_THRESHOLD:
-        why = figure.confidence_note or "low confidence"
-        return f"confidence {figure.confidence:.2f} < {REPORTED_THRESHOLD}: {why}"
-    if figure.kind not in ("observation", "capacity"):
-        return f"kind {figure.kind}: stays in claims (only observations and capacities feed the indicator tables)"
-    return None
+    """Why a figure does not feed the indicator tables (None when it does): caspian_etl.extract.promotion."""
+    return figure.promotion_note
 
 
 def _claim_row(figure: Figure, article: Article, publisher: Publisher, entry: SnapshotEntry, k: int) -> dict:
