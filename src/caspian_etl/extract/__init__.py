@@ -134,7 +134,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     score = _METRIC_SCORE[where_metric]
     notes = [_METRIC_NOTE[where_metric]] if where_metric in _METRIC_NOTE else []
     if where_period == "sentence":
-        score -= 0.05
+        score -= 0.35  # promoted only when read from its own clause
         notes.append("period stated outside the figure's clause")
     elif where_period == "context":
         score -= 0.4
@@ -145,6 +145,12 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     if period is not None and period.from_context:
         score -= 0.05
         notes.append("period resolved from the publication date")
+    if period is not None and period.inherited:
+        score -= 0.3  # a period never comes from another sentence into the indicator tables
+        notes.append("period computed from another sentence's period")
+    if period is not None and period.yearless:
+        score -= 0.3  # which year is a guess: never promoted
+        notes.append("the year of the period is not stated")
     if ambiguous:
         score -= 0.35
         notes.append("several periods in the clause")

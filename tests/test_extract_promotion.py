@@ -1,0 +1,65 @@
+"""What feeds the indicator tables (caspian_etl.extract.promotion) and the period forms added for articles not yet
+seen. Every sentence here is SYNTHETIC (written for these tests); the real articles are measured in
+tests/test_extract_articles.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from caspian_etl.extract import Figure, extract_figures
+from caspian_etl.extract.promotion import REPORTED_THRESHOLD
+
+PUBLISHED = date(2024, 10, 15)
+
+
+def only(text: str, published: date | None = PUBLISHED) -> Figure:
+    (figure,) = extract_figures(text, published=published)
+    return figure
+
+
+@pytest.mark.parametrize("text, period", [
+    ("The Middle Corridor carried 1.2 million tons in the third quarter.", "2024-Q3"),
+    ("The Middle Corridor carried 1.2 million tons in 1Q2024.", "2024-Q1"),
+    ("The Middle Corridor carried 1.2 million tons in 9M 2024.", "2024-01..2024-09"),
+    ("The Middle Corridor carried 1.2 million tons in 11M2024.", "2024-01..2024-11"),
+    ("Last month the Middle Corridor carried 1.2 million tons.", "2024-09"),
+    ("In the second half of last year the Middle Corridor carried 1.2 million tons.", "2023-H2"),
+    ("The Middle Corridor carried 1.2 million tons in the first half.", "2024-H1"),
+])
+def test_more_period_forms(text: str, period: str) -> None:
+    assert only(text).period == period
+
+
+def test_a_period_whose_year_is_not_stated_is_not_promoted() -> None:
+    figure = only("The Middle Corridor carried 1.2 million tons in the first half.")
+    assert figure.confidence < REPORTED_THRESHOLD
+    assert "year of the period is not stated" in (figure.promotion_note or "")
+
+
+def test_a_level_of_an_indicator_metric_with_its_own_period_is_promoted() -> None:
+    figure = only("In 2023 the Middle Corridor carried 2.7 million tons of cargo.")
+    assert (figure.metric, figure.kind, figure.period) == ("middle_corridor_cargo", "observation", "2023")
+    assert figure.promotion_note is None
+
+
+def test_a_metric_that_feeds_no_indicator_table_stays_in_claims() -> None:
+    figure = only("In 2023 the port of Baku handled 4.2 million tons of cargo.")
+    assert figure.metric == "port_cargo_baku" and figure.confidence >= REPORTED_THRESHOLD
+    assert figure.promotion_note == "metric port_cargo_baku feeds no indicator table"
+
+
+def test_a_growth_rate_is_not_a_level() -> None:
+    figures = extract_figures("In 2023 the Middle Corridor carried 2.7 million tons of cargo, up 86% on 2022.",
+                              published=PUBLISHED)
+    growth = next(f for f in figures if f.unit == "%")
+    assert growth.kind == "growth_rate"
+    assert growth.promotion_note is not None and "growth_rate" in growth.promotion_note
+
+
+def test_a_period_stated_only_in_another_clause_is_not_promoted() -> None:
+    figure = extract_figures("In 2023, officials said, and the Middle Corridor carried 2.7 million tons of cargo.",
+                             published=PUBLISHED)[0]
+    assert (figure.period, figure.period_source) == ("2023", "sentence")
+    assert figure.confidence < REPORTED_THRESHOLD and figure.promotion_note is not None
