@@ -6,8 +6,9 @@ fetch: per publisher (caspian_etl.news.PUBLISHERS, or CASPIAN_ETL_NEWS_PUBLISHER
   carried forward without refetching (the snapshot is the archive: an article is fetched once, ever). A page that
   cannot be fetched is recorded in `news__fetch_log.json` and the run goes on.
 parse: each article through its publisher's layout; a page whose layout yields no body is an error for that page
-  (a quarantined claims row with the reason), never an empty success. Figures become `claims` rows; those with
-  confidence >= 0.6 also feed the indicator tables as reported figures (caspian_etl.reported).
+  (a quarantined claims row with the reason), never an empty success. Figures become `claims` rows; the promoted ones
+  (caspian_etl.extract.promotion: confidence >= 0.6, a level of an indicator metric with its own period) also feed
+  the indicator tables as reported figures (caspian_etl.reported).
 """
 
 from __future__ import annotations
