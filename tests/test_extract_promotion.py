@@ -63,3 +63,19 @@ def test_a_period_stated_only_in_another_clause_is_not_promoted() -> None:
                              published=PUBLISHED)[0]
     assert (figure.period, figure.period_source) == ("2023", "sentence")
     assert figure.confidence < REPORTED_THRESHOLD and figure.promotion_note is not None
+
+
+@pytest.mark.parametrize("text", [
+    "Kazakhstan plans to raise the capacity of the Middle Corridor to 10 million tons per year by 2025.",
+    "The Middle Corridor's capacity is expected to increase to 10 million tons a year.",
+])
+def test_a_planned_or_expected_capacity_is_not_promoted(text: str) -> None:
+    figure = only(text)
+    assert (figure.metric, figure.kind, figure.unit) == ("middle_corridor_capacity", "capacity", "Mt/yr")
+    assert figure.confidence >= REPORTED_THRESHOLD
+    assert (figure.promotion_note or "").startswith("a planned or expected capacity")
+
+
+def test_a_stated_capacity_is_promoted() -> None:
+    figure = only("The Middle Corridor has a capacity of 6 million tons a year.")
+    assert (figure.metric, figure.kind, figure.promotion_note) == ("middle_corridor_capacity", "capacity", None)

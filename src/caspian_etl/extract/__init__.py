@@ -20,7 +20,7 @@ from datetime import date
 
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
-from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
+from caspian_etl.extract.kinds import bound_of, is_decline, kind_of, states_modality
 from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
@@ -66,13 +66,14 @@ class Figure:
     origin: str | None = None  # who the text says published the figure ('Ministry of Transport')
     confidence_note: str | None = None  # what lowered the confidence
     period_source: str | None = None  # where the period was read: clause, sentence, context (carried) or none
+    future: bool = False  # a capacity its clause plans or expects, or a period after publication or a deadline
 
     @property
     def promotion_note(self) -> str | None:
         """None when the figure feeds the indicator tables, else why not (caspian_etl.extract.promotion)."""
         return promotion_note(confidence=self.confidence, confidence_note=self.confidence_note, kind=self.kind,
                               metric=self.metric, unit=self.unit, period=self.period,
-                              period_source=self.period_source)
+                              period_source=self.period_source, future=self.future)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,10 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     flow = get_unit(raw.unit).dimension in _FLOW_DIMENSIONS
     count = get_unit(raw.unit).dimension in _COUNT_DIMENSIONS
     confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow, count)
+    # a capacity that will be reached, or any level of a period that had not begun when the text was written, is a
+    # plan or an expectation whatever its kind says
+    future = (kind == "capacity" and states_modality(clause)) or (period is not None and period.deadline) or \
+        (period is not None and ctx.published is not None and int(period.code[:4]) > ctx.published.year)
     notes = []
     if raw.range_text:
         notes.append(f"range {raw.range_text} (value = low end)")
@@ -210,6 +215,7 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
         figure_start=sentence.start + raw.start, figure_end=sentence.start + raw.end, country=country,
         partner=partner, note="; ".join(notes) or None, bound=bound_of(before), direction=direction,
         origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None, period_source=where_period,
+        future=future,
     )
 
 

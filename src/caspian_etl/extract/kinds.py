@@ -63,6 +63,11 @@ def is_decline(clause_before: str) -> bool:
     return bool(words) and bool(_DECLINE.fullmatch(words[-1].group(0)))
 
 
+def states_modality(clause: str) -> bool:
+    """A goal, plan or expectation word anywhere in the clause ('capacity will reach', 'plans to raise')."""
+    return any(p.search(clause) for p in (_TARGET, _PLAN, _FORECAST))
+
+
 def kind_of(clause: str, before: str, unit: str, after: str = "") -> Kind:
     """`clause`: the governing clause; `before`/`after`: its text before and after the figure. A modality word
     counts in the whole clause; a capacity word only before the figure or right after it ('a capacity of 4.1

@@ -6,6 +6,8 @@ A figure is promoted only when every part of its meaning was read from its own c
   describe a level, they are not one);
 - its metric is one of schemas/metrics.yaml whose `table` is an indicator table (not `claims`);
 - its unit is of the dimension of that metric's canonical unit (a tonnage is not a container count);
+- it is not planned or expected: no deadline ('by 2027'), no period after publication, no plan or expectation
+  word in a capacity's clause ('capacity will reach');
 - its period was stated in its own clause or sentence, never carried from another sentence or list item; a
   capacity may have none, every other level needs one.
 "A wrong figure with provenance is worse than no figure": anything short of that stays in `claims` with the reason.
@@ -24,12 +26,14 @@ PeriodSource = Literal["clause", "sentence", "context", "none"]
 
 
 def promotion_note(*, confidence: float, confidence_note: str | None, kind: str, metric: str, unit: str,
-                   period: str | None, period_source: str | None) -> str | None:
+                   period: str | None, period_source: str | None, future: bool = False) -> str | None:
     """None when the figure feeds the indicator tables; else the first reason it does not."""
     if confidence < REPORTED_THRESHOLD:
         return f"confidence {confidence:.2f} < {REPORTED_THRESHOLD}: {confidence_note or 'low confidence'}"
     if kind not in LEVEL_KINDS:
         return f"kind {kind}: stays in claims (only observations and capacities feed the indicator tables)"
+    if future:
+        return f"a planned or expected {kind} (a deadline, a period after publication, or a plan word)"
     spec = metrics().get(metric)
     if spec is None or spec.table == "claims":
         return f"metric {metric} feeds no indicator table"
