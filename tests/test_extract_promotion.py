@@ -79,3 +79,19 @@ def test_a_planned_or_expected_capacity_is_not_promoted(text: str) -> None:
 def test_a_stated_capacity_is_promoted() -> None:
     figure = only("The Middle Corridor has a capacity of 6 million tons a year.")
     assert (figure.metric, figure.kind, figure.promotion_note) == ("middle_corridor_capacity", "capacity", None)
+
+
+@pytest.mark.parametrize("text", [
+    "Aktau port handled 5 million tons in 2023. The port of Turkmenbashi is growing too. In 2023 the port handled "
+    "2 million tons.",
+    "Aktau port handled 5 million tons in 2023. Poti port is growing too: in 2023 the port handled 2 million tons.",
+])
+def test_the_port_after_another_port_is_not_the_last_known_port(text: str) -> None:
+    second = extract_figures(text, published=PUBLISHED)[1]
+    assert second.metric != "port_cargo_aktau" or second.confidence < REPORTED_THRESHOLD
+
+
+def test_the_port_after_a_known_port_is_that_port() -> None:
+    second = extract_figures("Aktau port handled 5 million tons in 2023. In 2023 the port handled 2 million tons.",
+                             published=PUBLISHED)[1]
+    assert (second.metric, second.confidence) == ("port_cargo_aktau", 0.9)

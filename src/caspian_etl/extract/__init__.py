@@ -185,7 +185,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     if kind == "growth_rate" and raw.unit == "%" and is_decline(before):
         value = -value
     preceding = ctx.text[:sentence.start]
-    hint = with_port(clause, preceding)[len(clause):]  # 'the port' -> ' (port of Baku)'
+    # 'the port' -> ' (port of Baku)': the port named last before the clause (its own sentence included)
+    hint = with_port(clause, ctx.text[:sentence.start + cs])[len(clause):]
     metric, where = classify(raw.unit, text, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
                              context=with_port(paragraph_before + " the port", preceding), hint=hint,
                              names_from=preceding)

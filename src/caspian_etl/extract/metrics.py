@@ -198,10 +198,23 @@ def _commodity(word: str) -> str:
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
+# any named port ('the port of Turkmenbashi', 'Poti port'): when the last port the text named is not one of PORTS,
+# 'the port' after it is that other port, not the last known one
+_ANY_PORT = (re.compile(r"\bport\s+of\s+[A-Z][\w-]+", re.I),
+             re.compile(r"\b[A-Z][\w-]+(?:\s+(?:International|Commercial|Sea|Trade))*\s+(?:sea\s*)?port\b"))
+_NOT_A_NAME = re.compile(r"^(?:The|This|That|Its|A|An|Sea|International|Commercial|Trade)\b")
+
+
 def last_port(text: str) -> str | None:
-    """The port the text named last ('Baku Port ... the port handled': the port is Baku)."""
+    """The port the text named last ('Baku Port ... the port handled': the port is Baku); None when the last port
+    named is another one ('Aktau ... the port of Turkmenbashi ... the port handled')."""
     hits = [(m.start(), port) for port, name in PORTS.items() for m in re.finditer(name, text, re.I)]
-    return max(hits)[1] if hits else None
+    others = [m.start() for p in _ANY_PORT for m in p.finditer(text) if not _NOT_A_NAME.match(m.group(0))
+              and not any(re.search(name, m.group(0), re.I) for name in PORTS.values())
+              and not re.match(r"port\s+of\s+(?:the|a|an|its|this)\b", m.group(0), re.I)]
+    if not hits or (others and max(others) > max(hits)[0]):
+        return None
+    return max(hits)[1]
 
 
 def with_port(text: str, preceding: str) -> str:
