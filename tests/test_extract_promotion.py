@@ -95,3 +95,18 @@ def test_the_port_after_a_known_port_is_that_port() -> None:
     second = extract_figures("Aktau port handled 5 million tons in 2023. In 2023 the port handled 2 million tons.",
                              published=PUBLISHED)[1]
     assert (second.metric, second.confidence) == ("port_cargo_aktau", 0.9)
+
+
+@pytest.mark.parametrize("text, period", [
+    ("From January to March 2024 the Middle Corridor carried 1.2 million tons.", "2024-01..2024-03"),
+    ("Between January and March 2024 the Middle Corridor carried 1.2 million tons.", "2024-01..2024-03"),
+    ("In the period from January to August 2024 the Middle Corridor carried 1.2 million tons.", "2024-01..2024-08"),
+])
+def test_a_range_introduced_by_from_is_read_but_not_promoted(text: str, period: str) -> None:
+    figure = only(text)
+    assert figure.period == period
+    assert figure.confidence < REPORTED_THRESHOLD  # 'from' also introduces comparison bases
+
+
+def test_two_months_joined_by_and_are_not_a_range() -> None:
+    assert only("In March and April 2024 the Middle Corridor carried 1.2 million tons.").period != "2024-03..2024-04"

@@ -124,6 +124,9 @@ def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int
 # with the period of that clause is right about nine times in ten; every weaker source of the metric or period
 # (a route named only outside the clause, a period carried from the sentence before, no period for a flow)
 # was right at most two times in three there, so each alone puts the figure below REPORTED_THRESHOLD.
+# a period that is not plainly the figure's own (stated outside its clause, computed from another sentence's,
+# introduced by 'from', or without its year) takes even a clause-named metric (0.9) below REPORTED_THRESHOLD
+NOT_OWN = 0.35
 _METRIC_SCORE = {"clause": 0.9, "sentence": 0.75, "entity": 0.55, "title": 0.55, "context": 0.45, "none": 0.3}
 _METRIC_NOTE = {"entity": "route, port or pipeline named only outside the figure's clause",
                 "sentence": "metric read from the whole sentence", "title": "metric from the title",
@@ -135,7 +138,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     score = _METRIC_SCORE[where_metric]
     notes = [_METRIC_NOTE[where_metric]] if where_metric in _METRIC_NOTE else []
     if where_period == "sentence":
-        score -= 0.35  # promoted only when read from its own clause
+        score -= NOT_OWN
         notes.append("period stated outside the figure's clause")
     elif where_period == "context":
         score -= 0.4
@@ -147,10 +150,13 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
         score -= 0.05
         notes.append("period resolved from the publication date")
     if period is not None and period.inherited:
-        score -= 0.3  # a period never comes from another sentence into the indicator tables
+        score -= NOT_OWN  # a period never comes from another sentence into the indicator tables
         notes.append("period computed from another sentence's period")
+    if period is not None and period.span_word:
+        score -= NOT_OWN
+        notes.append("a period introduced by 'from' or 'between' (also the words of a comparison base)")
     if period is not None and period.yearless:
-        score -= 0.3  # which year is a guess: never promoted
+        score -= NOT_OWN  # which year is a guess
         notes.append("the year of the period is not stated")
     if ambiguous:
         score -= 0.35

@@ -37,9 +37,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                        r"year[-\s]to[-\s]date)\b", re.I)),
     ("year_end", re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
                             r"(?:this\s+)?year[-\s]?end)\b", re.I)),
-    # 'January-March 2024', 'January through March'; after 'from' the range stays a possible comparison base ('up
-    # from ... January-March'): measured, reading 'from M1 to M2' as the figure's own period promoted wrong figures
-    ("month_range", re.compile(rf"\b(?P<m1>{_MONTH})\s?(?:-|–|—|to|through|till|until)\s?(?P<m2>{_MONTH})"
+    # 'January-March 2024', 'from January to March', 'between January and March this year' (the 'from' is part of
+    # the range, not the mark of a comparison base; such a range is `span_word`: never promoted, see below)
+    ("month_range", re.compile(rf"\b(?:(?:from|between)\s+)?(?P<m1>{_MONTH})\s?(?:-|–|—|to|through|till|until|"
+                               rf"(?<=\s)and(?=\s))\s?(?P<m2>{_MONTH})"
                                rf"(?:,?\s+(?:of\s+)?(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR})))?\b", re.I)),
     ("first_quarters", re.compile(rf"\b(?:first|past)\s+(?P<n>two|three|2|3)\s+quarters\s+of\s+"
                                   rf"(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR}))", re.I)),
@@ -90,6 +91,9 @@ class PeriodMention:
     from_context: bool  # the year came from the publication date, not the sentence
     deadline: bool = False  # 'by 2030': a target's deadline
     base: bool = False  # a comparison base ('up 86% on 2022'), never the figure's own period
+    # 'from January to March': 'from' also introduces comparison bases ('up from 1 Mt from January to March
+    # 2023'), so such a period is read but never promoted
+    span_word: bool = False
     inherited: bool = False  # computed from the period another sentence stated ('the same period last year')
     yearless: bool = False  # a part of a year whose year the text does not say ('in the first half', 'In March')
 
@@ -179,6 +183,8 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
     elif kind == "year_end":
         code, context, deadline = (str(published.year) if published else None), True, True
     elif kind == "month_range":
+        if re.search(r"\sand\s", m.group(0), re.I) and not m.group(0).lower().startswith("between"):
+            return None  # 'in March and April': two months, not a range
         m1, m2 = _month_num(g["m1"]), _month_num(g["m2"])
         if m2 <= m1:
             return None
@@ -243,7 +249,8 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         not any(g.get(k) for k in ("y", "y2", "y3", "this", "this2", "last")) and \
         not (kind == "bare_month" and m.group(0).split()[0].lower() in ("this", "last"))
     inherited = kind in _BASE_KINDS and anchor is not None and not g.get("y")
-    return PeriodMention(code, m.start(), m.end(), kind, context, deadline, inherited=inherited,
+    span_word = kind == "month_range" and m.group(0).lower().startswith(("from", "between"))
+    return PeriodMention(code, m.start(), m.end(), kind, context, deadline, inherited=inherited, span_word=span_word,
                          yearless=yearless)
 
 
