@@ -110,3 +110,13 @@ def test_a_range_introduced_by_from_is_read_but_not_promoted(text: str, period: 
 
 def test_two_months_joined_by_and_are_not_a_range() -> None:
     assert only("In March and April 2024 the Middle Corridor carried 1.2 million tons.").period != "2024-03..2024-04"
+
+
+def test_a_total_of_two_ports_is_not_one_ports_figure() -> None:
+    figure = only("In 2023 the volume of cargo shipped through the ports of Aktau and Kuryk totalled 5 million tons.")
+    assert figure.confidence < REPORTED_THRESHOLD and "several ports" in (figure.confidence_note or "")
+
+
+def test_cargo_carried_or_transported_along_the_corridor_is_its_cargo() -> None:
+    figure = only("In 2023 KTZ transported 1.2 million tons via the Middle Corridor.")
+    assert (figure.metric, figure.period) == ("middle_corridor_cargo", "2023")

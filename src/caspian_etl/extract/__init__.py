@@ -21,7 +21,7 @@ from datetime import date
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
 from caspian_etl.extract.kinds import bound_of, is_decline, kind_of, states_modality
-from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
+from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, ports_named, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
 from caspian_etl.extract.promotion import REPORTED_THRESHOLD, promotion_note
@@ -207,6 +207,10 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     flow = get_unit(raw.unit).dimension in _FLOW_DIMENSIONS
     count = get_unit(raw.unit).dimension in _COUNT_DIMENSIONS
     confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow, count)
+    if metric.startswith(("port_", "aktau_port", "aktau_container_hub")) and len(ports_named(clause)) > 1:
+        # 'through the ports of Aktau and Kuryk': the total of both, not one port's figure
+        confidence = min(confidence, 0.5)
+        why.append("the clause names several ports")
     # a capacity that will be reached, or any level of a period that had not begun when the text was written, is a
     # plan or an expectation whatever its kind says
     future = (kind == "capacity" and states_modality(clause)) or (period is not None and period.deadline) or \

@@ -35,7 +35,8 @@ OIL = r"\boil\b|crude|condensate|petroleum"
 TRADE = r"trade|turnover|traded"
 CAPACITY = r"capacity|capable of|throughput of up to|designed to"
 CONTAINERS = r"\bteus?\b|container"
-CARGO = r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|traffic|volume|moved"
+CARGO = (r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|traffic|volume|moved|"
+         r"transported|carried|shipped")
 PORTS = {"baku": r"baku (?:international )?(?:sea )?(?:trade )?port|port of (?:baku|alat|alyat)|baku port|alat port",
          "aktau": r"aktau (?:commercial )?(?:sea)?port|port of aktau|aktau's port",
          "kuryk": r"\bkuryk\b"}
@@ -215,6 +216,15 @@ def last_port(text: str) -> str | None:
     if not hits or (others and max(others) > max(hits)[0]):
         return None
     return max(hits)[1]
+
+
+def ports_named(text: str) -> set[str]:
+    """The known ports a text names ('the ports of Aktau and Kuryk' -> aktau, kuryk)."""
+    both = re.search(r"\bports\s+of\s+(\w+)\s+and\s+(\w+)", text, re.I)
+    named = {port for port, name in PORTS.items() if re.search(name, text, re.I)}
+    if both:
+        named |= {w.lower() for w in both.groups() if w.lower() in PORTS}
+    return named
 
 
 def with_port(text: str, preceding: str) -> str:
