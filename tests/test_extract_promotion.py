@@ -120,3 +120,18 @@ def test_a_total_of_two_ports_is_not_one_ports_figure() -> None:
 def test_cargo_carried_or_transported_along_the_corridor_is_its_cargo() -> None:
     figure = only("In 2023 KTZ transported 1.2 million tons via the Middle Corridor.")
     assert (figure.metric, figure.period) == ("middle_corridor_cargo", "2023")
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("In 2023 the Middle Corridor carried 2 700 thousand tons.", 2700.0, "kt"),  # a space groups thousands
+    ("In 2023 the Middle Corridor carried two and a half million tons.", 2.5, "Mt"),
+    ("In 2023 the Middle Corridor carried seventy thousand tons.", 70.0, "kt"),
+    ("In 2023 700 tons were shipped along the Middle Corridor.", 700.0, "t"),  # a year is not a thousands group
+])
+def test_numbers_as_pages_write_them(text: str, value: float, unit: str) -> None:
+    figure = only(text)
+    assert (figure.value, figure.unit) == (value, unit)
+
+
+def test_a_tonne_kilometre_is_not_a_tonne() -> None:
+    assert extract_figures("In 2023 the Middle Corridor moved 1.5 billion tonne-km of cargo.") == []
