@@ -135,3 +135,18 @@ def test_numbers_as_pages_write_them(text: str, value: float, unit: str) -> None
 
 def test_a_tonne_kilometre_is_not_a_tonne() -> None:
     assert extract_figures("In 2023 the Middle Corridor moved 1.5 billion tonne-km of cargo.") == []
+
+
+@pytest.mark.parametrize("text", [
+    "In 2023 Kazakhstan's foreign trade turnover amounted to $140 billion.",
+    "In 2023 the trade turnover between Azerbaijan and Turkey reached $7 billion.",
+])
+def test_trade_of_another_pair_is_not_promoted(text: str) -> None:
+    figure = only(text)
+    assert figure.direction is None and figure.confidence < REPORTED_THRESHOLD
+    assert figure.promotion_note is not None
+
+
+def test_trade_of_the_pair_is_promoted() -> None:
+    figure = only("In 2023 Kazakhstan's trade with Azerbaijan reached $500 million.")
+    assert (figure.metric, figure.direction, figure.promotion_note) == ("trade_turnover", "KAZ<->AZE", None)

@@ -200,13 +200,17 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
     country = partner = direction = None
-    if metric in TRADE_METRICS or metric.startswith("trade_turnover"):
+    trade = metric in TRADE_METRICS or metric.startswith("trade_turnover")
+    if trade:
         country, partner, direction = trade_pair(metric, clause, text, ctx.article_countries, ctx.home)
     elif metric != UNCLASSIFIED:
         country = producer(metric, clause, text, ctx.article_countries)
     flow = get_unit(raw.unit).dimension in _FLOW_DIMENSIONS
     count = get_unit(raw.unit).dimension in _COUNT_DIMENSIONS
     confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow, count)
+    if trade and direction is None:  # the catalog's trade metrics are the Kazakhstan-Azerbaijan pair's
+        confidence = min(confidence, 0.5)
+        why.append("trade partners not the Kazakhstan-Azerbaijan pair, or not named")
     if metric.startswith(("port_", "aktau_port", "aktau_container_hub")) and len(ports_named(clause)) > 1:
         # 'through the ports of Aktau and Kuryk': the total of both, not one port's figure
         confidence = min(confidence, 0.5)
