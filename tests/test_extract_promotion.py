@@ -150,3 +150,21 @@ def test_trade_of_another_pair_is_not_promoted(text: str) -> None:
 def test_trade_of_the_pair_is_promoted() -> None:
     figure = only("In 2023 Kazakhstan's trade with Azerbaijan reached $500 million.")
     assert (figure.metric, figure.direction, figure.promotion_note) == ("trade_turnover", "KAZ<->AZE", None)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("In 2023 SOCAR produced 7 million tons of oil.", 7.0),
+    ("In 2023 the Kashagan field produced 18 million tons of oil.", 18.0),
+    ("In 2023 Kazakhstan's oil output reached 90 million tons, including 29 million tons at Tengiz.", 29.0),
+    ("In 2023 oil exports through the terminal amounted to 1 million tons.", 1.0),  # whose? no country named
+])
+def test_a_part_of_a_country_is_not_the_countrys_figure(text: str, value: float) -> None:
+    figure = next(f for f in extract_figures(text, published=PUBLISHED) if f.value == value)
+    assert figure.metric in ("oil_production", "oil_exports")
+    assert "not the country's" in (figure.promotion_note or "")
+
+
+def test_a_countrys_oil_output_is_promoted() -> None:
+    figures = extract_figures("In 2023 Kazakhstan's oil output reached 90 million tons, including 29 million tons "
+                              "at Tengiz.", published=PUBLISHED)
+    assert (figures[0].value, figures[0].country, figures[0].promotion_note) == (90.0, "KAZ", None)

@@ -24,7 +24,7 @@ from caspian_etl.extract.kinds import bound_of, is_decline, kind_of, states_moda
 from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, ports_named, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
-from caspian_etl.extract.promotion import REPORTED_THRESHOLD, promotion_note
+from caspian_etl.extract.promotion import NATIONAL_METRICS, REPORTED_THRESHOLD, promotion_note
 from caspian_etl.extract.sentences import Sentence, split_sentences
 from caspian_etl.units import get_unit
 
@@ -66,6 +66,7 @@ class Figure:
     origin: str | None = None  # who the text says published the figure ('Ministry of Transport')
     confidence_note: str | None = None  # what lowered the confidence
     period_source: str | None = None  # where the period was read: clause, sentence, context (carried) or none
+    part_of_country: bool = False  # a company's, field's or region's figure of a national metric
     future: bool = False  # a capacity its clause plans or expects, or a period after publication or a deadline
 
     @property
@@ -73,7 +74,8 @@ class Figure:
         """None when the figure feeds the indicator tables, else why not (caspian_etl.extract.promotion)."""
         return promotion_note(confidence=self.confidence, confidence_note=self.confidence_note, kind=self.kind,
                               metric=self.metric, unit=self.unit, period=self.period,
-                              period_source=self.period_source, future=self.future)
+                              period_source=self.period_source, future=self.future,
+                              part_of_country=self.part_of_country, country=self.country)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,12 @@ class _Context:
     article_countries: list[str]
     text: str
     headline: str | None  # the first line of a plain text, when no title is given
+
+
+_INCLUDING = re.compile(r"\b(?:including|of\s+which|among\s+them)\b", re.I)
+_PART_OF_COUNTRY = re.compile(r"\b(?:fields?|regions?|oblast|project|consortium|operator|compan(?:y|ies)|socar|kmg|"
+                              r"kazmunay?gas|kazmunaigas|tengizchevroil|tco|ncoc|kpo|kashagan|karachaganak|tengiz|"
+                              r"chevron|exxon\w*|eni|shell|lukoil|bp|acg|shah\s+deniz|azeri-chirag\w*)\b", re.I)
 
 
 _BASE_MARK = re.compile(r"\b(?:against|compared\s+(?:to|with)|versus|vs\.?|from|than)\s+(?:the\s+)?"
@@ -219,6 +227,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     # plan or an expectation whatever its kind says
     future = (kind == "capacity" and states_modality(clause)) or (period is not None and period.deadline) or \
         (period is not None and ctx.published is not None and int(period.code[:4]) > ctx.published.year)
+    # 'SOCAR produced', 'the Kashagan field', 'including 29 million tons at Tengiz': a part, not the country's total
+    part = metric in NATIONAL_METRICS and bool(_INCLUDING.search(before) or _PART_OF_COUNTRY.search(text[own_from:own_to]))
     notes = []
     if raw.range_text:
         notes.append(f"range {raw.range_text} (value = low end)")
@@ -230,7 +240,7 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
         figure_start=sentence.start + raw.start, figure_end=sentence.start + raw.end, country=country,
         partner=partner, note="; ".join(notes) or None, bound=bound_of(before), direction=direction,
         origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None, period_source=where_period,
-        future=future,
+        future=future, part_of_country=part,
     )
 
 

@@ -8,6 +8,8 @@ A figure is promoted only when every part of its meaning was read from its own c
 - its unit is of the dimension of that metric's canonical unit (a tonnage is not a container count);
 - it is not planned or expected: no deadline ('by 2027'), no period after publication, no plan or expectation
   word in a capacity's clause ('capacity will reach');
+- a national figure (oil production or exports of a country) names its country and is not a company's, field's or
+  region's part ('SOCAR produced', 'including 29 million tons at Tengiz');
 - its period was stated in its own clause or sentence, never carried from another sentence or list item; a
   capacity may have none, every other level needs one.
 "A wrong figure with provenance is worse than no figure": anything short of that stays in `claims` with the reason.
@@ -22,11 +24,15 @@ from caspian_etl.units import UnitError, get_unit
 
 REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 LEVEL_KINDS = ("observation", "capacity")
+# metrics of a whole country: a company's, field's or region's figure is not one, nor a figure naming no country
+NATIONAL_METRICS = ("oil_production", "oil_exports", "gas_production", "gas_exports", "gas_consumption",
+                    "grain_exports", "oil_refining")
 PeriodSource = Literal["clause", "sentence", "context", "none"]
 
 
 def promotion_note(*, confidence: float, confidence_note: str | None, kind: str, metric: str, unit: str,
-                   period: str | None, period_source: str | None, future: bool = False) -> str | None:
+                   period: str | None, period_source: str | None, future: bool = False,
+                   part_of_country: bool = False, country: str | None = None) -> str | None:
     """None when the figure feeds the indicator tables; else the first reason it does not."""
     if confidence < REPORTED_THRESHOLD:
         return f"confidence {confidence:.2f} < {REPORTED_THRESHOLD}: {confidence_note or 'low confidence'}"
@@ -43,6 +49,8 @@ def promotion_note(*, confidence: float, confidence_note: str | None, kind: str,
         same_dimension = False
     if not same_dimension:
         return f"unit {unit} is not of the dimension of {metric} ({spec.unit})"
+    if metric in NATIONAL_METRICS and (part_of_country or country is None):
+        return "a company's, field's or region's figure, or no country named: not the country's"
     if period_source == "context":
         return "period carried from another sentence"
     if period is None and kind != "capacity":
