@@ -168,3 +168,9 @@ def test_a_countrys_oil_output_is_promoted() -> None:
     figures = extract_figures("In 2023 Kazakhstan's oil output reached 90 million tons, including 29 million tons "
                               "at Tengiz.", published=PUBLISHED)
     assert (figures[0].value, figures[0].country, figures[0].promotion_note) == (90.0, "KAZ", None)
+
+
+def test_a_corridor_that_is_expected_to_carry_tonnes_carries_cargo() -> None:
+    figure = only("This year the Middle Corridor is expected to carry 4 million tons.")
+    assert (figure.metric, figure.kind, figure.period) == ("middle_corridor_cargo", "forecast", "2024")
+    assert figure.promotion_note is not None  # a forecast is not a level

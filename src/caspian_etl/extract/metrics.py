@@ -36,7 +36,7 @@ TRADE = r"trade|turnover|traded"
 CAPACITY = r"capacity|capable of|throughput of up to|designed to"
 CONTAINERS = r"\bteus?\b|container"
 CARGO = (r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|traffic|volume|moved|"
-         r"transported|carried|shipped")
+         r"transport(?:ed|ation)|carr(?:y|ies|ying|ied)|shipped")
 PORTS = {"baku": r"baku (?:international )?(?:sea )?(?:trade )?port|port of (?:baku|alat|alyat)|baku port|alat port",
          "aktau": r"aktau (?:commercial )?(?:sea)?port|port of aktau|aktau's port",
          "kuryk": r"\bkuryk\b"}
