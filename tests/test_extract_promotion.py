@@ -174,3 +174,13 @@ def test_a_corridor_that_is_expected_to_carry_tonnes_carries_cargo() -> None:
     figure = only("This year the Middle Corridor is expected to carry 4 million tons.")
     assert (figure.metric, figure.kind, figure.period) == ("middle_corridor_cargo", "forecast", "2024")
     assert figure.promotion_note is not None  # a forecast is not a level
+
+
+def test_the_growth_of_a_price_is_not_the_growth_of_a_volume() -> None:
+    figure = only("In 2023 the cost of shipping a container along the Middle Corridor rose 30%.")
+    assert figure.metric == "unclassified_figure" and figure.kind == "growth_rate"
+
+
+def test_a_cut_is_a_decline() -> None:
+    figure = only("Tariffs on the Middle Corridor were cut by 20% in 2023.")
+    assert (figure.kind, figure.value) == ("growth_rate", -20.0)

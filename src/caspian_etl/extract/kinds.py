@@ -18,9 +18,9 @@ Bound = Literal[">", "<", "~"]
 _GROWTH = re.compile(r"\b(?:increas\w*|grew|grow\w*|rose|ris\w+|up|jump\w*|surg\w+|soar\w*|climb\w*|skyrocket\w*|"
                      r"declin\w*|decreas\w*|fell|fall\w*|drop\w*|dipp?\w*|down|lower|higher|more|less|gain\w*|"
                      r"expan\w*|boost\w*|reduc\w*|shr[ai]nk\w*|contract\w*|year-on-year|y-o-y|yoy|added|"
-                     r"went\s+up|go\s+up|raise\w*)\b", re.I)
+                     r"went\s+up|go\s+up|raise\w*|cut|slash\w*|halv\w*)\b", re.I)
 _DECLINE = re.compile(r"\b(?:declin\w*|decreas\w*|fell|fall\w*|drop\w*|dipp?\w*|down|lower|reduc\w*|shr[ai]nk\w*|"
-                      r"contract\w*|less)\b", re.I)
+                      r"contract\w*|less|cut|slash\w*)\b", re.I)
 _SHARE = re.compile(r"\b(?:share|of\s+the\s+total|accounted\s+for|account\s+for|proportion|stake|free\s+up)\b", re.I)
 _CHANGE_BEFORE = re.compile(r"(?:\b(?:increas\w*|grew|grow\w*|rose|ris\w+|expand\w*|rais\w+|boost\w*|declin\w*|"
                             r"decreas\w*|fell|drop\w*|reduc\w*|add\w*|up|down)\b[^,;]{0,40}\bby|"

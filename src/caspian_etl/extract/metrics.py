@@ -196,6 +196,8 @@ def _commodity(word: str) -> str:
     return "grain" if word in ("grain", "wheat", "barley") else ("oil" if word in ("oil", "crude") else word)
 
 
+# the growth of a price is not the growth of the volume its clause names
+_PRICE = re.compile(r"\b(?:costs?|prices?|tariffs?|fees?|charges?|freight\s+rates?)\b", re.I)
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
@@ -242,6 +244,9 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     figure's position in the sentence (for rival words such as export/import), `clause` its clause's."""
     dimension = get_unit(unit).dimension
     dimensions = LEVEL_DIMENSIONS if dimension in GROWTH else (dimension,)
+    lead = sentence[clause[0] if clause is not None else 0:span[0] if span is not None else len(sentence)]
+    if dimension in GROWTH and _PRICE.search(lead):
+        return UNCLASSIFIED, "none"  # 'the cost of shipping a container rose 30%': a price, not a volume
     start, end = span or (0, 0)
     texts = []
     own = (sentence[clause[0]:clause[1]] if clause is not None else sentence) + hint
