@@ -35,7 +35,7 @@ def test_more_period_forms(text: str, period: str) -> None:
 def test_a_period_whose_year_is_not_stated_is_not_promoted() -> None:
     figure = only("The Middle Corridor carried 1.2 million tons in the first half.")
     assert figure.confidence < REPORTED_THRESHOLD
-    assert "year of the period is not stated" in (figure.promotion_note or "")
+    assert "the year or the last month of the period is not stated" in (figure.promotion_note or "")
 
 
 def test_a_level_of_an_indicator_metric_with_its_own_period_is_promoted() -> None:
@@ -184,3 +184,15 @@ def test_the_growth_of_a_price_is_not_the_growth_of_a_volume() -> None:
 def test_a_cut_is_a_decline() -> None:
     figure = only("Tariffs on the Middle Corridor were cut by 20% in 2023.")
     assert (figure.kind, figure.value) == ("growth_rate", -20.0)
+
+
+@pytest.mark.parametrize("text, period", [
+    ("Since the start of 2024 the Middle Corridor carried 2 million tons.", "2024-01..2024-10"),
+    ("So far in 2024 the Middle Corridor carried 2 million tons.", "2024-01..2024-10"),
+    ("Since the start of 2023 the Middle Corridor carried 2 million tons.", "2023-01..2024-10"),
+    ("Since the beginning of the year the Middle Corridor carried 2 million tons.", "2024-01..2024-10"),
+])
+def test_year_to_date_is_read_but_not_promoted(text: str, period: str) -> None:
+    figure = only(text)
+    assert figure.period == period
+    assert figure.confidence < REPORTED_THRESHOLD  # up to which month is a guess

@@ -165,7 +165,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
         notes.append("a period introduced by 'from' or 'between' (also the words of a comparison base)")
     if period is not None and period.yearless:
         score -= NOT_OWN  # which year is a guess
-        notes.append("the year of the period is not stated")
+        notes.append("the year or the last month of the period is not stated")
     if ambiguous:
         score -= 0.35
         notes.append("several periods in the clause")

@@ -33,8 +33,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("same_period", re.compile(rf"\b(?:the\s+)?(?:same|corresponding|like)\s+period\s+(?:of\s+|in\s+)?"
                                rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))?", re.I)),
     ("year_earlier", re.compile(r"\b(?:a|one)\s+year\s+(?:earlier|before|ago)\b", re.I)),
-    ("ytd", re.compile(r"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
-                       r"year[-\s]to[-\s]date)\b", re.I)),
+    ("ytd", re.compile(rf"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the\s+year|this\s+year|(?P<y>{_YEAR}))|"
+                       rf"so\s+far\s+(?:this\s+year|in\s+(?P<y2>{_YEAR}))|year[-\s]to[-\s]date)\b", re.I)),
     ("year_end", re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
                             r"(?:this\s+)?year[-\s]?end)\b", re.I)),
     # 'January-March 2024', 'from January to March', 'between January and March this year' (the 'from' is part of
@@ -177,9 +177,14 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         else:
             code = None if y is None else str(y)
         context = True
-    elif kind == "ytd":
-        code = None if published is None else _months(published.year, 1, published.month)
-        context = True
+    elif kind == "ytd":  # the months up to publication; 'since the start of 2023' written in 2024 is all of 2023
+        if year is not None and (published is None or year != published.year):
+            code = None if published is None or year > published.year else \
+                f"{year}-01..{published.year}-{published.month:02d}"
+            context = True
+        else:
+            code = None if published is None else _months(published.year, 1, published.month)
+            context = True
     elif kind == "year_end":
         code, context, deadline = (str(published.year) if published else None), True, True
     elif kind == "month_range":
@@ -245,7 +250,8 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         return None
     # 'in the first half', 'January-March', 'In March': which year is a guess (the publication's, or the one the
     # text spoke of before?)
-    yearless = kind in ("month_range", "first_months", "half", "quarter", "bare_month") and \
+    # 'since the beginning of the year': up to which month is a guess (the publication's, or the month before?)
+    yearless = kind == "ytd" or kind in ("month_range", "first_months", "half", "quarter", "bare_month") and \
         not any(g.get(k) for k in ("y", "y2", "y3", "this", "this2", "last")) and \
         not (kind == "bare_month" and m.group(0).split()[0].lower() in ("this", "last"))
     inherited = kind in _BASE_KINDS and anchor is not None and not g.get("y")
