@@ -28,7 +28,6 @@ from caspian_etl.extract.promotion import NATIONAL_METRICS, REPORTED_THRESHOLD, 
 from caspian_etl.extract.sentences import Sentence, split_sentences
 from caspian_etl.units import get_unit
 
-
 _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.I)
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
 _TO_RATE = {"t": "t/yr", "kt": "kt/yr", "Mt": "Mt/yr", "TEU": "TEU/yr"}
@@ -228,7 +227,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     future = (kind == "capacity" and states_modality(clause)) or (period is not None and period.deadline) or \
         (period is not None and ctx.published is not None and int(period.code[:4]) > ctx.published.year)
     # 'SOCAR produced', 'the Kashagan field', 'including 29 million tons at Tengiz': a part, not the country's total
-    part = metric in NATIONAL_METRICS and bool(_INCLUDING.search(before) or _PART_OF_COUNTRY.search(text[own_from:own_to]))
+    part = metric in NATIONAL_METRICS and bool(_INCLUDING.search(before) or
+                                               _PART_OF_COUNTRY.search(text[own_from:own_to]))
     notes = []
     if raw.range_text:
         notes.append(f"range {raw.range_text} (value = low end)")
