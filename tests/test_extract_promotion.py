@@ -196,3 +196,12 @@ def test_year_to_date_is_read_but_not_promoted(text: str, period: str) -> None:
     figure = only(text)
     assert figure.period == period
     assert figure.confidence < REPORTED_THRESHOLD  # up to which month is a guess
+
+
+@pytest.mark.parametrize("text, metric, direction", [
+    ("In 2023 Kazakhstan supplied goods worth $200 million to Azerbaijan.", "goods_exports", "KAZ->AZE"),
+    ("In 2023 Kazakhstan bought goods worth $95 million from Azerbaijan.", "goods_imports", "AZE->KAZ"),
+])
+def test_goods_supplied_or_bought_are_exports_or_imports(text: str, metric: str, direction: str) -> None:
+    figure = only(text)
+    assert (figure.metric, figure.direction) == (metric, direction)

@@ -40,6 +40,9 @@ CARGO = (r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|
 PORTS = {"baku": r"baku (?:international )?(?:sea )?(?:trade )?port|port of (?:baku|alat|alyat)|baku port|alat port",
          "aktau": r"aktau (?:commercial )?(?:sea)?port|port of aktau|aktau's port",
          "kuryk": r"\bkuryk\b"}
+# goods a country sells to or buys from another ('supplied goods worth $200 million to Azerbaijan')
+EXPORT = r"export|\bsuppl(?:y|ied|ies)\b|\bsold\b|\bsells?\b"
+IMPORT = r"import|\bbought\b|\bbuys?\b|\bpurchased\b"
 MASS = ("mass", "mass_rate")
 LEVEL_DIMENSIONS = ("mass", "containers", "money_usd", "money_azn", "gas_volume", "trains", "duration")
 GROWTH = ("share", "ratio")  # a growth rate or multiple borrows the metric of its level
@@ -109,8 +112,8 @@ RULES: tuple[Rule, ...] = (
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
     Rule("gas_production", ("gas_volume",), (r"\bgas\b",)),
-    Rule("goods_exports", ("money_usd",), (r"export",), unless=NOT_GOODS),
-    Rule("goods_imports", ("money_usd",), (r"import",), unless=NOT_GOODS),
+    Rule("goods_exports", ("money_usd",), (EXPORT,), unless=NOT_GOODS),
+    Rule("goods_imports", ("money_usd",), (IMPORT,), unless=NOT_GOODS),
     Rule("trade_turnover", ("money_usd",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("trade_turnover_azn", ("money_azn",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("focl_investment", ("money_usd",), (r"fib(?:er|re)|cable|focl", r"invest|cost")),
@@ -137,7 +140,7 @@ RULES: tuple[Rule, ...] = (
 _TURNOVER = re.compile(r"turnover|trade volume|bilateral trade", re.I)
 # metrics told apart by one word: the rule applies only when its own word is nearer the figure than the rival's
 # ('exported $24.5 million ... imports amounted to $256.1 million')
-_RIVALS = {"goods_exports": (r"export", r"import"), "goods_imports": (r"import", r"export"),
+_RIVALS = {"goods_exports": (EXPORT, IMPORT), "goods_imports": (IMPORT, EXPORT),
            "btc_quota": (r"quota", CAPACITY), "btc_capacity": (CAPACITY, r"quota")}
 
 
