@@ -45,6 +45,11 @@ def report(results: list[CaseResult], title: str) -> None:
     share = right / total if total else 0.0
     print(f"confidence >= {REPORTED_THRESHOLD}: {total} figures, {right} fully right ({share:.2f}), "
           f"{wrong_period} with a wrong, coarser or spurious period")
+    total, right, wrong_period = confident(results, REPORTED_THRESHOLD, promoted_only=True)
+    _, exact, _ = confident(results, REPORTED_THRESHOLD, promoted_only=True, exact_metric=True)
+    share = right / total if total else 0.0
+    print(f"promoted (feed the indicator tables): {total} figures, {right} fully right ({share:.2f}), {exact} of them "
+          f"with the exact metric, {wrong_period} with a wrong, coarser or spurious period")
 
 
 def main() -> None:

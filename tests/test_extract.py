@@ -135,7 +135,7 @@ def test_extract_command_prints_csv_from_the_body_only(capsys) -> None:
     code, rows, err = run_cli(capsys, str(FIXTURES / "trend_article.html"), "--publisher", "trend")
     assert code == 0 and "5 figure(s)" in err
     assert list(rows[0]) == ["value", "unit", "period", "metric", "confidence", "span", "kind", "figure", "bound",
-                             "direction", "origin", "why"]
+                             "direction", "origin", "why", "promotion"]
     assert (rows[0]["value"], rows[0]["unit"], rows[0]["period"], rows[0]["metric"]) == (
         "4.1", "Mt", "2024-01..2024-11", "middle_corridor_cargo")
     values = {r["value"] for r in rows}

@@ -20,7 +20,7 @@ from caspian_etl.news.robots import RobotsBook, polite_client, robots_from_fetch
 
 NAME = "extract"
 COLUMNS = ["value", "unit", "period", "metric", "confidence", "span", "kind", "figure", "bound", "direction", "origin",
-           "why"]
+           "why", "promotion"]
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -92,7 +92,8 @@ def execute(args: argparse.Namespace) -> int:
     for f in figures:
         writer.writerow([f"{f.value:g}", f.unit, f.period or "", f.metric, f"{f.confidence:.2f}",
                          f"{f.sentence_start}-{f.sentence_end}", f.kind, f.text, f.bound or "", f.direction or "",
-                         f.origin or "", "; ".join(x for x in (f.confidence_note, f.note) if x)])
+                         f.origin or "", "; ".join(x for x in (f.confidence_note, f.note) if x),
+                         f.promotion_note or "promoted"])
     print(f"{len(figures)} figure(s) from the body text ({where}, {len(text)} characters; published "
           f"{published or 'unknown'})", file=sys.stderr)
     if args.show_body:

@@ -20,14 +20,13 @@ from datetime import date
 
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
-from caspian_etl.extract.kinds import bound_of, is_decline, kind_of
-from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, with_port
+from caspian_etl.extract.kinds import bound_of, is_decline, kind_of, states_modality
+from caspian_etl.extract.metrics import UNCLASSIFIED, classify, growth_metric, ports_named, with_port
 from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, producer, trade_pair
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
+from caspian_etl.extract.promotion import NATIONAL_METRICS, REPORTED_THRESHOLD, promotion_note
 from caspian_etl.extract.sentences import Sentence, split_sentences
 from caspian_etl.units import get_unit
-
-REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 
 _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.I)
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)
@@ -65,6 +64,17 @@ class Figure:
     direction: str | None = None  # trade flows: 'KAZ->AZE', 'AZE->KAZ', 'KAZ<->AZE'
     origin: str | None = None  # who the text says published the figure ('Ministry of Transport')
     confidence_note: str | None = None  # what lowered the confidence
+    period_source: str | None = None  # where the period was read: clause, sentence, context (carried) or none
+    part_of_country: bool = False  # a company's, field's or region's figure of a national metric
+    future: bool = False  # a capacity its clause plans or expects, or a period after publication or a deadline
+
+    @property
+    def promotion_note(self) -> str | None:
+        """None when the figure feeds the indicator tables, else why not (caspian_etl.extract.promotion)."""
+        return promotion_note(confidence=self.confidence, confidence_note=self.confidence_note, kind=self.kind,
+                              metric=self.metric, unit=self.unit, period=self.period,
+                              period_source=self.period_source, future=self.future,
+                              part_of_country=self.part_of_country, country=self.country)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,12 @@ class _Context:
     article_countries: list[str]
     text: str
     headline: str | None  # the first line of a plain text, when no title is given
+
+
+_INCLUDING = re.compile(r"\b(?:including|of\s+which|among\s+them)\b", re.I)
+_PART_OF_COUNTRY = re.compile(r"\b(?:fields?|regions?|oblast|project|consortium|operator|compan(?:y|ies)|socar|kmg|"
+                              r"kazmunay?gas|kazmunaigas|tengizchevroil|tco|ncoc|kpo|kashagan|karachaganak|tengiz|"
+                              r"chevron|exxon\w*|eni|shell|lukoil|bp|acg|shah\s+deniz|azeri-chirag\w*)\b", re.I)
 
 
 _BASE_MARK = re.compile(r"\b(?:against|compared\s+(?:to|with)|versus|vs\.?|from|than)\s+(?:the\s+)?"
@@ -115,6 +131,9 @@ def _own_period(mentions: list[PeriodMention], raw: RawFigure, clause: tuple[int
 # with the period of that clause is right about nine times in ten; every weaker source of the metric or period
 # (a route named only outside the clause, a period carried from the sentence before, no period for a flow)
 # was right at most two times in three there, so each alone puts the figure below REPORTED_THRESHOLD.
+# a period that is not plainly the figure's own (stated outside its clause, computed from another sentence's,
+# introduced by 'from', or without its year) takes even a clause-named metric (0.9) below REPORTED_THRESHOLD
+NOT_OWN = 0.35
 _METRIC_SCORE = {"clause": 0.9, "sentence": 0.75, "entity": 0.55, "title": 0.55, "context": 0.45, "none": 0.3}
 _METRIC_NOTE = {"entity": "route, port or pipeline named only outside the figure's clause",
                 "sentence": "metric read from the whole sentence", "title": "metric from the title",
@@ -126,7 +145,7 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     score = _METRIC_SCORE[where_metric]
     notes = [_METRIC_NOTE[where_metric]] if where_metric in _METRIC_NOTE else []
     if where_period == "sentence":
-        score -= 0.05
+        score -= NOT_OWN
         notes.append("period stated outside the figure's clause")
     elif where_period == "context":
         score -= 0.4
@@ -137,6 +156,15 @@ def _confidence(where_metric: str, where_period: str, period: PeriodMention | No
     if period is not None and period.from_context:
         score -= 0.05
         notes.append("period resolved from the publication date")
+    if period is not None and period.inherited:
+        score -= NOT_OWN  # a period never comes from another sentence into the indicator tables
+        notes.append("period computed from another sentence's period")
+    if period is not None and period.span_word:
+        score -= NOT_OWN
+        notes.append("a period introduced by 'from' or 'between' (also the words of a comparison base)")
+    if period is not None and period.yearless:
+        score -= NOT_OWN  # which year is a guess
+        notes.append("the year or the last month of the period is not stated")
     if ambiguous:
         score -= 0.35
         notes.append("several periods in the clause")
@@ -170,7 +198,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     if kind == "growth_rate" and raw.unit == "%" and is_decline(before):
         value = -value
     preceding = ctx.text[:sentence.start]
-    hint = with_port(clause, preceding)[len(clause):]  # 'the port' -> ' (port of Baku)'
+    # 'the port' -> ' (port of Baku)': the port named last before the clause (its own sentence included)
+    hint = with_port(clause, ctx.text[:sentence.start + cs])[len(clause):]
     metric, where = classify(raw.unit, text, ctx.title or ctx.headline, (raw.start, raw.end), (cs, ce),
                              context=with_port(paragraph_before + " the port", preceding), hint=hint,
                              names_from=preceding)
@@ -178,13 +207,28 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
     own_in_clause = [p for p in mentions if not p.base and cs <= p.start < ce]
     ambiguous = len({p.code for p in own_in_clause}) > 1
     country = partner = direction = None
-    if metric in TRADE_METRICS or metric.startswith("trade_turnover"):
+    trade = metric in TRADE_METRICS or metric.startswith("trade_turnover")
+    if trade:
         country, partner, direction = trade_pair(metric, clause, text, ctx.article_countries, ctx.home)
     elif metric != UNCLASSIFIED:
         country = producer(metric, clause, text, ctx.article_countries)
     flow = get_unit(raw.unit).dimension in _FLOW_DIMENSIONS
     count = get_unit(raw.unit).dimension in _COUNT_DIMENSIONS
     confidence, why = _confidence(where, where_period, period, kind, ambiguous, metric, flow, count)
+    if trade and direction is None:  # the catalog's trade metrics are the Kazakhstan-Azerbaijan pair's
+        confidence = min(confidence, 0.5)
+        why.append("trade partners not the Kazakhstan-Azerbaijan pair, or not named")
+    if metric.startswith(("port_", "aktau_port", "aktau_container_hub")) and len(ports_named(clause)) > 1:
+        # 'through the ports of Aktau and Kuryk': the total of both, not one port's figure
+        confidence = min(confidence, 0.5)
+        why.append("the clause names several ports")
+    # a capacity that will be reached, or any level of a period that had not begun when the text was written, is a
+    # plan or an expectation whatever its kind says
+    future = (kind == "capacity" and states_modality(clause)) or (period is not None and period.deadline) or \
+        (period is not None and ctx.published is not None and int(period.code[:4]) > ctx.published.year)
+    # 'SOCAR produced', 'the Kashagan field', 'including 29 million tons at Tengiz': a part, not the country's total
+    part = metric in NATIONAL_METRICS and bool(_INCLUDING.search(before) or
+                                               _PART_OF_COUNTRY.search(text[own_from:own_to]))
     notes = []
     if raw.range_text:
         notes.append(f"range {raw.range_text} (value = low end)")
@@ -195,7 +239,8 @@ def _figure(raw: RawFigure, sentence: Sentence, mentions: list[PeriodMention], c
         confidence=confidence, sentence_start=sentence.start, sentence_end=sentence.end,
         figure_start=sentence.start + raw.start, figure_end=sentence.start + raw.end, country=country,
         partner=partner, note="; ".join(notes) or None, bound=bound_of(before), direction=direction,
-        origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None,
+        origin=origin_of(text, paragraph), confidence_note="; ".join(why) or None, period_source=where_period,
+        future=future, part_of_country=part,
     )
 
 

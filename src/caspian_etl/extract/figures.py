@@ -36,7 +36,9 @@ _COUNT_NOUN = re.compile(rf"\s+(?:(?!{_NOT_DESCRIBING})[A-Za-z][\w-]*\s+"
                          rf"(?:and\s+(?=(?!{_NOT_DESCRIBING})[A-Za-z][\w-]*\s+(?:{_COUNTED})))?){{0,3}}"
                          rf"(?P<noun>{_COUNTED}|train|wagon|container|vessel|ship|carrier|tanker|ferry|berth|"
                          rf"terminal|flight|job)\b", re.I)
-_UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b|Mt\b|TEUs?\b|days?\b|hours?\b|minutes?\b|years?\b|"
+# (a tonne-kilometre is not a tonne)
+_UNIT = (r"(?:metric\s+)?(?:tonnes|tonne|tons|ton)\b(?![-\s]?(?:km|kilomet))|Mt\b|TEUs?\b|days?\b|hours?\b|"
+         r"minutes?\b|years?\b|"
          r"per\s*cent\b|percent\b|%|km\b|kilomet(?:er|re)s?\b|Tbps\b|terabits?\s+per\s+second\b|"
          r"cubic\s+met(?:er|re)s\b|bcm\b|m3\b|MW\b|GW\b|megawatts?\b|gigawatts?\b|"
          r"(?:kWh|kilowatt[-\s]hours?)\b|centners?\s+per\s+hectare\b|c/ha\b|met(?:er|re)s\b|"

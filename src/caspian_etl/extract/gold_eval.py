@@ -176,6 +176,17 @@ def metric_right(gold: Gold, figure: Figure) -> bool:
     return any(c == gold.metric or _words(c) <= _words(gold.metric) for c in candidates)
 
 
+def metric_exact(gold: Gold, figure: Figure) -> bool:
+    """Stricter than metric_right, for promoted figures: the gold metric is the figure's, or the figure's plus the
+    figure's country ('oil_production' of KAZ = 'oil_production_kaz'); a coarser name ('oil_production' for
+    'oil_production_socar') is a wrong indicator row."""
+    found = figure.metric
+    candidates = {found, *ALIASES.get(found, ())}
+    if figure.country:
+        candidates |= {f"{c}_{figure.country.lower()}" for c in list(candidates)}
+    return gold.metric in candidates
+
+
 def _match(case: Case, gold: list[Gold], figures: list[Figure]) -> list[Pair]:
     open_gold = [g for g in gold if g.key() is not None]
     pairs = []
@@ -251,18 +262,20 @@ def scores(results: list[CaseResult]) -> Scores:
     )
 
 
-def confident(results: list[CaseResult], threshold: float) -> tuple[int, int, int]:
+def confident(results: list[CaseResult], threshold: float, *, promoted_only: bool = False,
+              exact_metric: bool = False) -> tuple[int, int, int]:
     """(figures at or above the threshold, of which fully right, of which with a wrong period); extracted figures
-    that match no gold figure count as not right."""
+    that match no gold figure count as not right. promoted_only: only the figures that feed the indicator tables
+    (caspian_etl.extract.promotion); exact_metric: right only with the exact metric (metric_exact)."""
     total = right = wrong_period = 0
     for r in results:
         matched = {id(p.figure): p for p in r.pairs}
         for f in r.figures:
-            if f.confidence < threshold:
+            if f.confidence < threshold or (promoted_only and f.promotion_note is not None):
                 continue
             total += 1
             p = matched.get(id(f))
-            right += bool(p and p.fully_right)
+            right += bool(p and p.fully_right and (not exact_metric or metric_exact(p.gold, f)))
             wrong_period += bool(p and p.period in ("wrong", "coarser", "spurious"))
     return total, right, wrong_period
 

@@ -18,9 +18,9 @@ Bound = Literal[">", "<", "~"]
 _GROWTH = re.compile(r"\b(?:increas\w*|grew|grow\w*|rose|ris\w+|up|jump\w*|surg\w+|soar\w*|climb\w*|skyrocket\w*|"
                      r"declin\w*|decreas\w*|fell|fall\w*|drop\w*|dipp?\w*|down|lower|higher|more|less|gain\w*|"
                      r"expan\w*|boost\w*|reduc\w*|shr[ai]nk\w*|contract\w*|year-on-year|y-o-y|yoy|added|"
-                     r"went\s+up|go\s+up|raise\w*)\b", re.I)
+                     r"went\s+up|go\s+up|raise\w*|cut|slash\w*|halv\w*)\b", re.I)
 _DECLINE = re.compile(r"\b(?:declin\w*|decreas\w*|fell|fall\w*|drop\w*|dipp?\w*|down|lower|reduc\w*|shr[ai]nk\w*|"
-                      r"contract\w*|less)\b", re.I)
+                      r"contract\w*|less|cut|slash\w*)\b", re.I)
 _SHARE = re.compile(r"\b(?:share|of\s+the\s+total|accounted\s+for|account\s+for|proportion|stake|free\s+up)\b", re.I)
 _CHANGE_BEFORE = re.compile(r"(?:\b(?:increas\w*|grew|grow\w*|rose|ris\w+|expand\w*|rais\w+|boost\w*|declin\w*|"
                             r"decreas\w*|fell|drop\w*|reduc\w*|add\w*|up|down)\b[^,;]{0,40}\bby|"
@@ -61,6 +61,11 @@ def is_decline(clause_before: str) -> bool:
     """'dipped 3.5%', 'decreased by 25%', 'down 67%': the nearest change word before the figure is a decline."""
     words = list(_GROWTH.finditer(clause_before))
     return bool(words) and bool(_DECLINE.fullmatch(words[-1].group(0)))
+
+
+def states_modality(clause: str) -> bool:
+    """A goal, plan or expectation word anywhere in the clause ('capacity will reach', 'plans to raise')."""
+    return any(p.search(clause) for p in (_TARGET, _PLAN, _FORECAST))
 
 
 def kind_of(clause: str, before: str, unit: str, after: str = "") -> Kind:

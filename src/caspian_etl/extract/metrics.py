@@ -35,10 +35,14 @@ OIL = r"\boil\b|crude|condensate|petroleum"
 TRADE = r"trade|turnover|traded"
 CAPACITY = r"capacity|capable of|throughput of up to|designed to"
 CONTAINERS = r"\bteus?\b|container"
-CARGO = r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|traffic|volume|moved"
+CARGO = (r"cargo|freight|turnover|handl|transship|tranship|shipments|throughput|traffic|volume|moved|"
+         r"transport(?:ed|ation)|carr(?:y|ies|ying|ied)|shipped")
 PORTS = {"baku": r"baku (?:international )?(?:sea )?(?:trade )?port|port of (?:baku|alat|alyat)|baku port|alat port",
          "aktau": r"aktau (?:commercial )?(?:sea)?port|port of aktau|aktau's port",
          "kuryk": r"\bkuryk\b"}
+# goods a country sells to or buys from another ('supplied goods worth $200 million to Azerbaijan')
+EXPORT = r"export|\bsuppl(?:y|ied|ies)\b|\bsold\b|\bsells?\b"
+IMPORT = r"import|\bbought\b|\bbuys?\b|\bpurchased\b"
 MASS = ("mass", "mass_rate")
 LEVEL_DIMENSIONS = ("mass", "containers", "money_usd", "money_azn", "gas_volume", "trains", "duration")
 GROWTH = ("share", "ratio")  # a growth rate or multiple borrows the metric of its level
@@ -108,8 +112,8 @@ RULES: tuple[Rule, ...] = (
     Rule("gas_consumption", ("gas_volume",), (r"\bgas\b", r"consum",)),
     Rule("gas_processing", ("gas_volume",), (r"\bgas\b", r"process",)),
     Rule("gas_production", ("gas_volume",), (r"\bgas\b",)),
-    Rule("goods_exports", ("money_usd",), (r"export",), unless=NOT_GOODS),
-    Rule("goods_imports", ("money_usd",), (r"import",), unless=NOT_GOODS),
+    Rule("goods_exports", ("money_usd",), (EXPORT,), unless=NOT_GOODS),
+    Rule("goods_imports", ("money_usd",), (IMPORT,), unless=NOT_GOODS),
     Rule("trade_turnover", ("money_usd",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("trade_turnover_azn", ("money_azn",), (TRADE, BILATERAL), unless=OTHER_ROUTE),
     Rule("focl_investment", ("money_usd",), (r"fib(?:er|re)|cable|focl", r"invest|cost")),
@@ -136,7 +140,7 @@ RULES: tuple[Rule, ...] = (
 _TURNOVER = re.compile(r"turnover|trade volume|bilateral trade", re.I)
 # metrics told apart by one word: the rule applies only when its own word is nearer the figure than the rival's
 # ('exported $24.5 million ... imports amounted to $256.1 million')
-_RIVALS = {"goods_exports": (r"export", r"import"), "goods_imports": (r"import", r"export"),
+_RIVALS = {"goods_exports": (EXPORT, IMPORT), "goods_imports": (IMPORT, EXPORT),
            "btc_quota": (r"quota", CAPACITY), "btc_capacity": (CAPACITY, r"quota")}
 
 
@@ -195,13 +199,37 @@ def _commodity(word: str) -> str:
     return "grain" if word in ("grain", "wheat", "barley") else ("oil" if word in ("oil", "crude") else word)
 
 
+# the growth of a price is not the growth of the volume its clause names
+_PRICE = re.compile(r"\b(?:costs?|prices?|tariffs?|fees?|charges?|freight\s+rates?)\b", re.I)
 _THE_PORT = re.compile(r"\b(?:the|this|its|that)\s+port\b|\bthe\s+port's\b", re.I)
 
 
+# any named port ('the port of Turkmenbashi', 'Poti port'): when the last port the text named is not one of PORTS,
+# 'the port' after it is that other port, not the last known one
+_ANY_PORT = (re.compile(r"\bport\s+of\s+[A-Z][\w-]+", re.I),
+             re.compile(r"\b[A-Z][\w-]+(?:\s+(?:International|Commercial|Sea|Trade))*\s+(?:sea\s*)?port\b"))
+_NOT_A_NAME = re.compile(r"^(?:The|This|That|Its|A|An|Sea|International|Commercial|Trade)\b")
+
+
 def last_port(text: str) -> str | None:
-    """The port the text named last ('Baku Port ... the port handled': the port is Baku)."""
+    """The port the text named last ('Baku Port ... the port handled': the port is Baku); None when the last port
+    named is another one ('Aktau ... the port of Turkmenbashi ... the port handled')."""
     hits = [(m.start(), port) for port, name in PORTS.items() for m in re.finditer(name, text, re.I)]
-    return max(hits)[1] if hits else None
+    others = [m.start() for p in _ANY_PORT for m in p.finditer(text) if not _NOT_A_NAME.match(m.group(0))
+              and not any(re.search(name, m.group(0), re.I) for name in PORTS.values())
+              and not re.match(r"port\s+of\s+(?:the|a|an|its|this)\b", m.group(0), re.I)]
+    if not hits or (others and max(others) > max(hits)[0]):
+        return None
+    return max(hits)[1]
+
+
+def ports_named(text: str) -> set[str]:
+    """The known ports a text names ('the ports of Aktau and Kuryk' -> aktau, kuryk)."""
+    both = re.search(r"\bports\s+of\s+(\w+)\s+and\s+(\w+)", text, re.I)
+    named = {port for port, name in PORTS.items() if re.search(name, text, re.I)}
+    if both:
+        named |= {w.lower() for w in both.groups() if w.lower() in PORTS}
+    return named
 
 
 def with_port(text: str, preceding: str) -> str:
@@ -219,6 +247,9 @@ def classify(unit: str, sentence: str, title: str | None = None, span: tuple[int
     figure's position in the sentence (for rival words such as export/import), `clause` its clause's."""
     dimension = get_unit(unit).dimension
     dimensions = LEVEL_DIMENSIONS if dimension in GROWTH else (dimension,)
+    lead = sentence[clause[0] if clause is not None else 0:span[0] if span is not None else len(sentence)]
+    if dimension in GROWTH and _PRICE.search(lead):
+        return UNCLASSIFIED, "none"  # 'the cost of shipping a container rose 30%': a price, not a volume
     start, end = span or (0, 0)
     texts = []
     own = (sentence[clause[0]:clause[1]] if clause is not None else sentence) + hint

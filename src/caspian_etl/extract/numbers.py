@@ -6,7 +6,9 @@ import re
 
 WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100,
 }
 # a multiple written as one word (unit ratio)
 MULTIPLE_WORDS = {
@@ -21,10 +23,15 @@ SCALE_WORDS = {"thousand": "thousand", "k": "thousand", "million": "million", "m
                "m": "million", "billion": "billion", "bln": "billion", "bn": "billion", "b": "billion",
                "trillion": "trillion"}
 
-# digits: 1,234,567.8 | 1234.5 | 2,76 (a comma followed by other than three digits is a decimal comma)
-NUMBER_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+# digits: 1,234,567.8 | 1234.5 | 2,76 (a comma followed by other than three digits is a decimal comma) | 2 700 and
+# 2 700,5 (groups of three digits after a space, no-break space or thin space, as Kazakh and Russian pages write)
+_SPACE = "[ \u00a0\u202f]"
+NUMBER_PATTERN = (rf"\d{{1,3}}(?:{_SPACE}\d{{3}})+(?:[.,]\d+)?(?![\d,])|"
+                  r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:[.,]\d+)?")
 HALF = r"half\s+a"  # 'half a million tons' = 0.5 million tons
-WORD_PATTERN = r"\b(?:" + HALF + "|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\b"
+_WORDS = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+AND_A_HALF = rf"(?:{_WORDS})\s+and\s+a\s+half"  # 'two and a half million tons' = 2.5 million tons
+WORD_PATTERN = r"\b(?:" + AND_A_HALF + "|" + HALF + "|" + _WORDS + r")\b"
 
 
 def parse_number(text: str) -> float:
@@ -35,6 +42,10 @@ def parse_number(text: str) -> float:
         return 0.5
     if lowered in WORD_NUMBERS:
         return float(WORD_NUMBERS[lowered])
+    if re.fullmatch(AND_A_HALF, lowered):
+        return WORD_NUMBERS[lowered.split()[0]] + 0.5
+    if re.fullmatch(rf"\d{{1,3}}(?:{_SPACE}\d{{3}})+(?:[.,]\d+)?", text):
+        return float(re.sub(_SPACE, "", text).replace(",", "."))
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
         return float(text.replace(",", ""))
     return float(text.replace(",", "."))

@@ -57,7 +57,9 @@ def trade_pair(metric: str, clause: str, sentence: str, article: list[str],
     pair = [c for c in countries_in(sentence) if c in ("KAZ", "AZE")]
     if len(pair) < 2:
         pair = [c for c in article if c in ("KAZ", "AZE")]
-    if not {"KAZ", "AZE"} <= set(pair) and not (len(pair) == 1 and re.search(r"\bto|from\b", clause)):
+    if not {"KAZ", "AZE"} <= set(pair) and not (len(pair) == 1 and (_TO.search(clause) or _FROM.search(clause))):
+        return None, None, None  # 'Kazakhstan's foreign trade': no partner named
+    if third_party_trade(clause):
         return None, None, None
     other = {"KAZ": "AZE", "AZE": "KAZ"}
     if metric.startswith("trade_turnover"):
@@ -78,6 +80,15 @@ def trade_pair(metric: str, clause: str, sentence: str, article: list[str],
     if metric == "goods_imports":
         return importer, exporter, f"{exporter}->{importer}"
     return exporter, importer, f"{exporter}->{importer}"
+
+
+_WORLD_TRADE = re.compile(r"\b(?:foreign|external|overall|total|global|world)\s+trade\b", re.I)
+
+
+def third_party_trade(clause: str) -> bool:
+    """'trade between Azerbaijan and Turkey', 'Kazakhstan's foreign trade': not the Kazakhstan-Azerbaijan pair."""
+    named = countries_in(clause)
+    return bool(_WORLD_TRADE.search(clause)) or any(c not in ("KAZ", "AZE") for c in named)
 
 
 def producer(metric: str, clause: str, sentence: str, article: list[str]) -> str | None:

@@ -33,22 +33,28 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("same_period", re.compile(rf"\b(?:the\s+)?(?:same|corresponding|like)\s+period\s+(?:of\s+|in\s+)?"
                                rf"(?:(?P<last>{_LAST_YEAR})|(?P<y>{_YEAR}))?", re.I)),
     ("year_earlier", re.compile(r"\b(?:a|one)\s+year\s+(?:earlier|before|ago)\b", re.I)),
-    ("ytd", re.compile(r"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+year|so\s+far\s+this\s+year|"
-                       r"year[-\s]to[-\s]date)\b", re.I)),
+    ("ytd", re.compile(rf"\b(?:since\s+the\s+(?:beginning|start)\s+of\s+(?:the\s+year|this\s+year|(?P<y>{_YEAR}))|"
+                       rf"so\s+far\s+(?:this\s+year|in\s+(?P<y2>{_YEAR}))|year[-\s]to[-\s]date)\b", re.I)),
     ("year_end", re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|"
                             r"(?:this\s+)?year[-\s]?end)\b", re.I)),
-    ("month_range", re.compile(rf"\b(?P<m1>{_MONTH})\s?(?:-|–|—|to|through)\s?(?P<m2>{_MONTH})"
+    # 'January-March 2024', 'from January to March', 'between January and March this year' (the 'from' is part of
+    # the range, not the mark of a comparison base; such a range is `span_word`: never promoted, see below)
+    ("month_range", re.compile(rf"\b(?:(?:from|between)\s+)?(?P<m1>{_MONTH})\s?(?:-|–|—|to|through|till|until|"
+                               rf"(?<=\s)and(?=\s))\s?(?P<m2>{_MONTH})"
                                rf"(?:,?\s+(?:of\s+)?(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR})))?\b", re.I)),
     ("first_quarters", re.compile(rf"\b(?:first|past)\s+(?P<n>two|three|2|3)\s+quarters\s+of\s+"
                                   rf"(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR}))", re.I)),
     ("first_months", re.compile(rf"\b(?:(?:first|past|last)\s+(?P<n>{_COUNT})\s+months"
                                 rf"(?:\s+of\s+(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR})|the\s+year))?"
-                                rf"|(?P<n2>{_COUNT})\s+months\s+of\s+(?:(?P<y2>{_YEAR})|(?P<this2>{_THIS_YEAR})))",
+                                rf"|(?P<n2>{_COUNT})\s+months\s+of\s+(?:(?P<y2>{_YEAR})|(?P<this2>{_THIS_YEAR}))"
+                                rf"|(?<![$€\d.,])(?P<n3>\d{{1,2}})M\s?(?P<y3>{_YEAR}))",
                                 re.I)),
-    ("half", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second)\s+half\s+(?:of\s+)?(?P<y>{_YEAR})?"
+    ("half", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second)\s+half\b(?:\s+(?:of\s+)?(?:(?P<y>{_YEAR})|"
+                        rf"(?P<last>{_LAST_YEAR})|(?P<this>{_THIS_YEAR})))?"
                         rf"|(?P<h>[12])H\s?(?P<y2>{_YEAR})|H(?P<h3>[12])\s?(?P<y3>{_YEAR}))", re.I)),
-    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\s+(?:of\s+)?"
-                           rf"(?:(?P<y>{_YEAR})|(?P<this>{_THIS_YEAR}))?|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR}))", re.I)),
+    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<which>first|second|third|fourth)\s+quarter\b(?:\s+(?:of\s+)?"
+                           rf"(?:(?P<y>{_YEAR})|(?P<last>{_LAST_YEAR})|(?P<this>{_THIS_YEAR})))?"
+                           rf"|Q(?P<q>[1-4])\s?(?P<y2>{_YEAR})|(?P<q3>[1-4])Q\s?(?P<y3>{_YEAR}))", re.I)),
     ("date", re.compile(rf"\b\d{{1,2}}\s+{_MONTH},?\s+{_YEAR}\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,\s+{_YEAR}\b",
                         re.I)),  # a day ('12 March 2024', 'August 22nd, 2023'): when something happened
     ("month", re.compile(rf"\b(?:in\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I)),
@@ -57,6 +63,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                               re.I)),
     ("by_year", re.compile(rf"\b(?:by|until|till|through)\s+(?:the\s+end\s+of\s+)?(?P<y>{_YEAR})\b", re.I)),
     ("last_year", re.compile(rf"\b{_LAST_YEAR}\b", re.I)),
+    ("last_month", re.compile(r"\b(?:last|the\s+(?:previous|past))\s+month\b", re.I)),
     ("this_year", re.compile(rf"\b(?:{_THIS_YEAR}|(?<=for\s)the\s+year)\b", re.I)),
     ("year", re.compile(rf"(?<![\d.,$-])(?P<y>{_YEAR})(?![\d%]|-\d\d-\d\d|\s*(?:tons|tonnes|TEU|km))", re.I)),
 ]
@@ -84,6 +91,11 @@ class PeriodMention:
     from_context: bool  # the year came from the publication date, not the sentence
     deadline: bool = False  # 'by 2030': a target's deadline
     base: bool = False  # a comparison base ('up 86% on 2022'), never the figure's own period
+    # 'from January to March': 'from' also introduces comparison bases ('up from 1 Mt from January to March
+    # 2023'), so such a period is read but never promoted
+    span_word: bool = False
+    inherited: bool = False  # computed from the period another sentence stated ('the same period last year')
+    yearless: bool = False  # a part of a year whose year the text does not say ('in the first half', 'In March')
 
 
 def _month_num(text: str) -> int:
@@ -123,7 +135,8 @@ def find_periods(sentence: str, published: date | None = None, anchor: str | Non
     for i, p in enumerate(out):  # 'a year earlier' than the period the sentence stated before it
         before = [q for q in out[:i] if not q.base and re.match(r"\d{4}", q.code)]
         if p.kind == "year_earlier" and before:
-            out[i] = replace(p, code=re.sub(r"\d{4}", lambda y: str(int(y.group(0)) - 1), before[-1].code))
+            out[i] = replace(p, code=re.sub(r"\d{4}", lambda y: str(int(y.group(0)) - 1), before[-1].code),
+                             inherited=False)
     out = [p for p in out if p.code != "unresolved"]
     if any(not p.base and p.kind != "same_period" for p in out):
         # 'twice as much as during the same period last year' beside the figure's own period: a base
@@ -137,6 +150,8 @@ def _this_year(g: dict, published: date | None) -> tuple[int | None, bool]:
         return int(year), False
     if (g.get("this") or g.get("this2")) and published:
         return published.year, True
+    if g.get("last") and published:
+        return published.year - 1, True
     return None, True
 
 
@@ -162,12 +177,19 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         else:
             code = None if y is None else str(y)
         context = True
-    elif kind == "ytd":
-        code = None if published is None else _months(published.year, 1, published.month)
-        context = True
+    elif kind == "ytd":  # the months up to publication; 'since the start of 2023' written in 2024 is all of 2023
+        if year is not None and (published is None or year != published.year):
+            code = None if published is None or year > published.year else \
+                f"{year}-01..{published.year}-{published.month:02d}"
+            context = True
+        else:
+            code = None if published is None else _months(published.year, 1, published.month)
+            context = True
     elif kind == "year_end":
         code, context, deadline = (str(published.year) if published else None), True, True
     elif kind == "month_range":
+        if re.search(r"\sand\s", m.group(0), re.I) and not m.group(0).lower().startswith("between"):
+            return None  # 'in March and April': two months, not a range
         m1, m2 = _month_num(g["m1"]), _month_num(g["m2"])
         if m2 <= m1:
             return None
@@ -177,7 +199,7 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         n = {"two": 2, "three": 3}.get(g["n"].lower()) or int(g["n"])
         code = None if year is None else _months(year, 1, 3 * n)
     elif kind == "first_months":
-        raw = g.get("n") or g.get("n2")
+        raw = g.get("n") or g.get("n2") or g.get("n3")
         n = int(raw) if raw.isdigit() else _ORDINAL_WORDS[raw.lower()]
         if not 1 <= n <= 12:
             return None
@@ -189,7 +211,7 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
                      (published.year - 1 if published else None))
         code = None if y is None else f"{y}-H{h}"
     elif kind == "quarter":
-        q = _WHICH[g["which"].lower()] if g.get("which") else int(g["q"])
+        q = _WHICH[g["which"].lower()] if g.get("which") else int(g.get("q") or g["q3"])
         y = year or (None if g.get("this") else (published.year if published and published.month > 3 * q else
                                                   (published.year - 1 if published else None)))
         if g.get("this") and published:
@@ -215,13 +237,27 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         code, deadline = g["y"], True
     elif kind == "last_year":
         code, context = (str(published.year - 1), True) if published else (None, True)
+    elif kind == "last_month":  # the calendar month before publication
+        if published is None:
+            return None
+        y, mon = (published.year, published.month - 1) if published.month > 1 else (published.year - 1, 12)
+        code, context = f"{y}-{mon:02d}", True
     elif kind == "this_year":
         code, context = (str(published.year), True) if published else (None, True)
     elif kind == "year":
         code, context = g["y"], False
     if code is None:
         return None
-    return PeriodMention(code, m.start(), m.end(), kind, context, deadline)
+    # 'in the first half', 'January-March', 'In March': which year is a guess (the publication's, or the one the
+    # text spoke of before?)
+    # 'since the beginning of the year': up to which month is a guess (the publication's, or the month before?)
+    yearless = kind == "ytd" or kind in ("month_range", "first_months", "half", "quarter", "bare_month") and \
+        not any(g.get(k) for k in ("y", "y2", "y3", "this", "this2", "last")) and \
+        not (kind == "bare_month" and m.group(0).split()[0].lower() in ("this", "last"))
+    inherited = kind in _BASE_KINDS and anchor is not None and not g.get("y")
+    span_word = kind == "month_range" and m.group(0).lower().startswith(("from", "between"))
+    return PeriodMention(code, m.start(), m.end(), kind, context, deadline, inherited=inherited, span_word=span_word,
+                         yearless=yearless)
 
 
 def nearest_period(mentions: list[PeriodMention], fig_start: int, fig_end: int) -> PeriodMention | None:

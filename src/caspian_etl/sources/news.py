@@ -7,9 +7,9 @@ fetch: per publisher (caspian_etl.news.PUBLISHERS, or CASPIAN_ETL_NEWS_PUBLISHER
   carried forward without refetching (the snapshot is the archive: an article is fetched once, ever). A page that
   cannot be fetched is recorded in `news__fetch_log.json` and the run goes on.
 parse: each article through the article extractor (trafilatura, plus its publisher's few rules); a page that yields
-  no body is an error for that page
-  (a quarantined claims row with the reason), never an empty success. Figures become `claims` rows; those with
-  confidence >= 0.6 also feed the indicator tables as reported figures (caspian_etl.reported).
+  no body is an error for that page (a quarantined claims row with the reason), never an empty success. Figures
+  become `claims` rows; the promoted ones (caspian_etl.extract.promotion: confidence >= 0.6, a level of an
+  indicator metric with its own period) also feed the indicator tables as reported figures (caspian_etl.reported).
 """
 
 from __future__ import annotations
@@ -176,14 +176,8 @@ def fetch(ctx: FetchContext) -> None:
 # ---- parse ------------------------------------------------------------------------------------------------------
 
 def promotion_note(figure: Figure) -> str | None:
-    """Why a figure does not feed the indicator tables (None when it does): its confidence is below
-    REPORTED_THRESHOLD (and what lowered it), or its kind is not a measurement."""
-    if figure.confidence < REPORTED_THRESHOLD:
-        why = figure.confidence_note or "low confidence"
-        return f"confidence {figure.confidence:.2f} < {REPORTED_THRESHOLD}: {why}"
-    if figure.kind not in ("observation", "capacity"):
-        return f"kind {figure.kind}: stays in claims (only observations and capacities feed the indicator tables)"
-    return None
+    """Why a figure does not feed the indicator tables (None when it does): caspian_etl.extract.promotion."""
+    return figure.promotion_note
 
 
 def _claim_row(figure: Figure, article: Article, publisher: Publisher, entry: SnapshotEntry, k: int) -> dict:
