@@ -136,7 +136,7 @@ def test_prefect_table_locks_for_several_machines(prefect_harness, tmp_path, mon
     data = str(tmp_path / "d")
     # asked for, but the limits were not created: a clear failure, not a silent run without locks
     assert main(["run", "--offline", "--source", "claims", "--data-dir", data]) in (EXIT_SOURCE_FAILED, EXIT_USAGE)
-    assert "no Prefect concurrency limit caspian-etl-" in capsys.readouterr().out
+    assert "no Prefect concurrency limit caspian-etl-" in capsys.readouterr().err
     with get_client(sync_client=True) as client:  # what `prefect gcl create NAME --limit 1` does
         for name in lock_limit_names():  # what `caspian-etl deploy` ensures for an s3:// root
             client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))

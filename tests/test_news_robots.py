@@ -124,6 +124,6 @@ def test_the_extract_command_does_not_follow_a_redirect_into_a_disallowed_path(s
     server.add("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n"))
     server.add("/story.html", Reply(301, b"", {"Location": "/private/story.html"}))
     server.add("/private/story.html", Reply(200, b"<html><body><p>disallowed</p></body></html>"))
-    assert main(["extract", server.url + "/story.html"]) == 2
-    assert "not followed: robots.txt disallows /private/story.html" in capsys.readouterr().out
+    assert main(["extract", server.url + "/story.html"]) == 1  # a refused page fails the command (not a usage error)
+    assert "not followed: robots.txt disallows /private/story.html" in capsys.readouterr().err
     assert server.requests_to("/private/story.html") == []

@@ -19,7 +19,7 @@ def test_a_symlink_is_refused_and_nothing_is_copied(paths, tmp_path: Path, capsy
     link = tmp_path / "bulk.tsv.gz"
     link.symlink_to(secret)
     assert main(["ingest-file", "comtrade", str(link), "--data-dir", str(paths.root)]) == EXIT_USAGE
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "symbolic link" in out and "comtrade" in out and len(out.strip().splitlines()) == 1
     raw = paths.raw / "comtrade"
     assert not raw.exists() or not any(b"synthetic" in p.read_bytes() for p in raw.rglob("*") if p.is_file())
@@ -36,7 +36,7 @@ def test_devices_fifos_and_folders_are_refused(paths, tmp_path: Path, capsys, ki
     else:
         target = Path("/dev/zero")  # copying it would never end
     assert main(["ingest-file", "comtrade", str(target), "--data-dir", str(paths.root)]) == EXIT_USAGE
-    assert "not a regular file" in capsys.readouterr().out
+    assert "not a regular file" in capsys.readouterr().err
     assert not (paths.raw / "comtrade").exists()
 
 

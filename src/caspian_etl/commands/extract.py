@@ -52,7 +52,7 @@ def _download(url: str) -> bytes:
     try:
         return polite_client(plain, book, None).get(url).body
     except RedirectRefused as exc:
-        raise RobotsRefused(f"{exc}; not fetched", source=NAME) from None
+        raise RobotsRefused(f"{exc}; not fetched") from None  # exc names the source already
 
 
 def _looks_like_html(path: str, data: bytes) -> bool:
