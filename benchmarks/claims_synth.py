@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from caspian_etl.resources import default_claims_registry
-from caspian_etl.sources.claims import REGISTRY_COLUMNS
+from caspian_etl.sources.claims import ALL_COLUMNS
 
 COUNTRIES = ("KAZ", "AZE", "GEO", "TUR", "CHN", "UZB", "TKM", "RUS")
 
@@ -32,7 +32,7 @@ def write_registry(path: Path, rows: int, *, seed: int = 7, shape: str = "varied
     templates = template_rows()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=REGISTRY_COLUMNS)
+        writer = csv.DictWriter(fh, fieldnames=ALL_COLUMNS)
         writer.writeheader()
         for i in range(rows):
             row = dict(templates[i % len(templates)])
