@@ -14,8 +14,8 @@ import argparse
 import json
 import multiprocessing
 import resource
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def measure(rows: int, publish: bool, shape: str = "varied") -> dict:
     sys.path.insert(0, str(ROOT))
     from benchmarks.claims_synth import write_registry
-    from caspian_etl.downstream import build_derived
-    from caspian_etl.downstream import publish as publish_step
-    from caspian_etl.pipeline import run_source
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
+    from caspian_etl.pipeline.downstream import build_derived
+    from caspian_etl.pipeline.downstream import publish as publish_step
+    from caspian_etl.pipeline.run import run_source
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = DataPaths(Path(tmp))

@@ -40,9 +40,9 @@ def main() -> None:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
+    from caspian_etl.core.settings import DataPaths
     from caspian_etl.flows.pipeline import pipeline
-    from caspian_etl.pipeline import run_pipeline
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.pipeline.run import run_pipeline
     from caspian_etl.sources import REGISTRY
 
     @flow

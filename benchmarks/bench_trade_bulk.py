@@ -47,9 +47,9 @@ def _child(mode: str, file: Path, workdir: Path) -> None:
         duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{file}')) TO '{out}' (FORMAT parquet)")
         print(json.dumps({"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()}))
         return
-    from caspian_etl.pipeline import curate
-    from caspian_etl.settings import DataPaths
-    from caspian_etl.snapshots import SnapshotStore, utc_now
+    from caspian_etl.core.settings import DataPaths
+    from caspian_etl.core.snapshots import SnapshotStore, utc_now
+    from caspian_etl.pipeline.run import curate
     from caspian_etl.sources import get_source
 
     paths = DataPaths(workdir / "data")

@@ -11,7 +11,7 @@ import csv
 import random
 from pathlib import Path
 
-from caspian_etl.resources import default_claims_registry
+from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.sources.claims import ALL_COLUMNS
 
 COUNTRIES = ("KAZ", "AZE", "GEO", "TUR", "CHN", "UZB", "TKM", "RUS")

@@ -3,7 +3,7 @@
 - source_flows.py: one flow per registered source (fetch with retries, then parse/validate/write)
 - pipeline.py: the pipeline flow that runs every selected source flow and summarises the run
 
-The flows are thin: the work is done by plain functions in caspian_etl.pipeline, .downstream and .backfills.
+The flows are thin: the work is done by plain functions in caspian_etl.pipeline.run, .downstream and .backfills.
 """
 
 import os

@@ -3,7 +3,7 @@
 Deployed as `backfill/<source>`; run it with
     prefect deployment run 'backfill/worldbank' -p start=2015-01-01 -p end=2019-12-31
 Each window's rows replace that window's rows of the source's curated files (and nothing else); the state that
-scheduled runs depend on is not moved (see caspian_etl.state).
+scheduled runs depend on is not moved (see caspian_etl.core.state).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import date
 from prefect import flow
 from prefect.states import Completed, Failed, State
 
-from caspian_etl.backfills import backfill
+from caspian_etl.core.data_location import flow_data_dir
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.flows.source_flows import run_source_with_tasks
-from caspian_etl.pipeline import SourceResult
-from caspian_etl.data_location import flow_data_dir
-from caspian_etl.settings import DataPaths
+from caspian_etl.pipeline.backfills import backfill
+from caspian_etl.pipeline.run import SourceResult
 from caspian_etl.sources import Window
 
 # Set by the CLI (same process) to drive its progress bar; None in deployments.

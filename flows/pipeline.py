@@ -13,16 +13,16 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
-from caspian_etl.catalog import write_catalog
-from caspian_etl.data_location import flow_data_dir
+from caspian_etl.core.data_location import flow_data_dir
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.core.snapshots import check_selector
 from caspian_etl.derived import DERIVED
-from caspian_etl.downstream import build_derived, build_derived_table, publish
 from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
-from caspian_etl.pipeline import RunSummary, SourceResult, TableOutcome
-from caspian_etl.report import build_report
-from caspian_etl.report_text import summary_markdown
-from caspian_etl.settings import resolve_data_dir
-from caspian_etl.snapshots import check_selector
+from caspian_etl.pipeline.downstream import build_derived, build_derived_table, publish
+from caspian_etl.pipeline.run import RunSummary, SourceResult, TableOutcome
+from caspian_etl.pipeline.summary import summary_markdown
+from caspian_etl.publish.catalog import write_catalog
+from caspian_etl.publish.report import build_report
 from caspian_etl.sources import get_source
 
 

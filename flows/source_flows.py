@@ -14,12 +14,12 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
 
-from caspian_etl.data_location import flow_data_dir
-from caspian_etl.errors import CaspianError, SnapshotError, is_transient
-from caspian_etl.locks import prefect_limit_name
-from caspian_etl.pipeline import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
-from caspian_etl.settings import DataPaths, resolve_data_dir
-from caspian_etl.snapshots import Snapshot, load_snapshot
+from caspian_etl.core.data_location import flow_data_dir
+from caspian_etl.core.errors import CaspianError, SnapshotError, is_transient
+from caspian_etl.core.locks import prefect_limit_name
+from caspian_etl.core.settings import DataPaths, resolve_data_dir
+from caspian_etl.core.snapshots import Snapshot, load_snapshot
+from caspian_etl.pipeline.run import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
 from caspian_etl.sources import REGISTRY, Source, Window
 
 
@@ -54,7 +54,7 @@ def fetch_task(source_name: str, data_dir: str, offline: bool, snapshot: str | N
 
 def table_limit_names(source_name: str) -> list[str]:
     """Prefect global concurrency limits (limit 1) a source's run takes when CASPIAN_ETL_PREFECT_LOCKS=1:
-    one per table it writes and one for its state file (see caspian_etl.locks)."""
+    one per table it writes and one for its state file (see caspian_etl.core.locks)."""
     return [prefect_limit_name(t) for t in REGISTRY[source_name].tables] + [prefect_limit_name(
         f"state-{source_name}")]
 
@@ -64,7 +64,7 @@ def curate_task(source_name: str, data_dir: str, snapshot_dir: str) -> list[Tabl
     snapshot = load_snapshot(Path(snapshot_dir))
     if snapshot is None:
         raise SnapshotError(f"no snapshot manifest in {snapshot_dir}", source=source_name)
-    # every table write inside takes its lock (caspian_etl.locks), across machines too when asked
+    # every table write inside takes its lock (caspian_etl.core.locks), across machines too when asked
     return curate(REGISTRY[source_name], snapshot, resolve_data_dir(data_dir))
 
 

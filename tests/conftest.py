@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from caspian_etl.settings import DataPaths
+from caspian_etl.core.settings import DataPaths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CASPIAN_ETL_SHARED_DIR", REPO_ROOT.parent / "shared"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from caspian_etl.pipeline import RunSummary, run_pipeline
-from caspian_etl.settings import DataPaths
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.pipeline.run import RunSummary, run_pipeline
 from caspian_etl.sources import REGISTRY
 
 

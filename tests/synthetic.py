@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import write_part
-from caspian_etl.periods import parse_period
-from caspian_etl.settings import DataPaths
-from caspian_etl.validation import validate_table
+from caspian_etl.contracts.curated import write_part
+from caspian_etl.contracts.periods import parse_period
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import validate_table
+from caspian_etl.core.settings import DataPaths
 
 SHA = "5" * 64
 URL = "http://127.0.0.1/synthetic"

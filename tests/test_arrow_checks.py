@@ -6,10 +6,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from caspian_etl.arrow_checks import failure_reasons, join_reasons
-from caspian_etl.contracts import ColumnSpec, load_contract
-from caspian_etl.errors import ContractError
-from caspian_etl.validation import validate_table
+from caspian_etl.contracts.arrow_checks import failure_reasons, join_reasons
+from caspian_etl.contracts.schema import ColumnSpec, load_contract
+from caspian_etl.contracts.validation import validate_table
+from caspian_etl.core.errors import ContractError
 
 SHA = "b" * 64
 
@@ -75,7 +75,7 @@ def test_join_reasons_keeps_every_row() -> None:
 
 
 def test_non_finite_floats_fail_in_arrow() -> None:
-    from caspian_etl.curated import to_arrow
+    from caspian_etl.contracts.curated import to_arrow
 
     contract = load_contract("trade_flows")
     codes = ["0101", "0102", "0103", "0104"]

@@ -8,17 +8,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caspian_etl.backfills import backfill, plan_windows
 from caspian_etl.cli import EXIT_OK, main
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import read_table, write_part
-from caspian_etl.errors import ConfigError
-from caspian_etl.pipeline import run_source
-from caspian_etl.settings import DataPaths
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.contracts.curated import read_table, write_part
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import validate_table
+from caspian_etl.core.errors import ConfigError
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.core.state import load_state
+from caspian_etl.pipeline.backfills import backfill, plan_windows
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import worldbank
-from caspian_etl.state import load_state
-from caspian_etl.validation import validate_table
 from tests.httpserver import Reply
 from tests.test_worldbank import GDP, RENEW, obs, page, path_of
 

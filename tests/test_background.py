@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from caspian_etl.background import SerialWorker, prefetch
+from caspian_etl.core.background import SerialWorker, prefetch
 
 
 def test_prefetch_keeps_order_and_raises_the_producers_error() -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from caspian_etl.catalog import (
+from caspian_etl.cli import main
+from caspian_etl.contracts.schema import load_contract, table_names
+from caspian_etl.publish.catalog import (
     CATALOG_NAME,
     DATAPACKAGE_NAME,
     FIELD_TYPES,
@@ -17,8 +19,6 @@ from caspian_etl.catalog import (
     datapackage,
     datapackage_json,
 )
-from caspian_etl.cli import main
-from caspian_etl.contracts import load_contract, table_names
 from caspian_etl.sources import REGISTRY
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 

@@ -11,10 +11,10 @@ import os
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import read_table
-from caspian_etl.downstream import build_derived
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.downstream import build_derived
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import citations
 from tests.httpserver import Reply
 from tests.test_news import fixture, html
@@ -136,7 +136,7 @@ def test_a_bad_host_map_is_a_one_line_error(paths, monkeypatch) -> None:
 
 
 def test_the_report_shows_the_citation_checks(cited, paths) -> None:
-    from caspian_etl.report import INDEX_NAME, build_report, report_dir
+    from caspian_etl.publish.report import INDEX_NAME, build_report, report_dir
 
     checks_after_run(paths)
     build_report(paths)

@@ -14,7 +14,7 @@ from typing import get_args
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
 from caspian_etl.derived.claim_checks import Verdict, check_claims, compare, excess_beyond_rounding
 from caspian_etl.derived.observations import COLUMNS, official_observations
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
@@ -189,7 +189,7 @@ def test_compare_uses_both_intervals(claim, other, verdict, excess) -> None:
 
 def _capacity_claims(stated_on: str, period: str) -> pd.DataFrame:
     """Two SYNTHETIC capacity claims of one metric in the claims table's shape."""
-    from caspian_etl.periods import parse_period
+    from caspian_etl.contracts.periods import parse_period
 
     base = {"metric": "btc_capacity", "unit": "Mt/yr", "kind": "capacity", "country": None, "partner": None,
             "endnote": None, "note": None, "span_start": None, "span_end": None, "confidence": None,
@@ -215,7 +215,7 @@ def test_a_capacity_is_compared_only_at_an_overlapping_time(stated_on, verdict) 
 @pytest.fixture
 def official_paths(tmp_path):
     """A data dir holding only SYNTHETIC official rows (see tests/synthetic.py)."""
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     return DataPaths(tmp_path / "data")
 

@@ -7,10 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import read_table
-from caspian_etl.errors import ParseError
-from caspian_etl.pipeline import run_source
-from caspian_etl.resources import default_claims_registry
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.errors import ParseError
+from caspian_etl.core.resources import default_claims_registry
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources.claims import REGISTRY_COLUMNS, parse_registry, stated_precision
 
 SHA = "1" * 64

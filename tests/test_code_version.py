@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from caspian_etl import code_version
-from caspian_etl.code_version import code_files, derived_modules, source_modules
+from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.derived import DERIVED
-from caspian_etl.downstream import build_derived
-from caspian_etl.pipeline import curation_key, run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.pipeline import code_version
+from caspian_etl.pipeline.code_version import code_files, derived_modules, source_modules
+from caspian_etl.pipeline.downstream import build_derived
+from caspian_etl.pipeline.run import curation_key, run_source
 from caspian_etl.sources import REGISTRY
 
 
@@ -51,13 +51,13 @@ def test_a_changed_parser_recurates_its_source_and_nothing_else(paths, monkeypat
     claims_snapshot = SnapshotStore(paths, "claims").latest()
     worldbank_before = {n: curation_key(REGISTRY[n], claims_snapshot) for n in REGISTRY if n != "claims"}
 
-    _edit(monkeypatch, tmp_path, "caspian_etl.reported")  # the claims -> indicator tables helper
+    _edit(monkeypatch, tmp_path, "caspian_etl.sources.reported")  # the claims -> indicator tables helper
     again = run_source("claims", paths)
     assert again.status == "ok" and not again.up_to_date  # re-parsed with the new code
     assert {t.table for t in again.tables} == set(REGISTRY["claims"].tables)
     others_after = {n: curation_key(REGISTRY[n], claims_snapshot) for n in REGISTRY if n != "claims"}
     changed = {n for n in others_after if others_after[n] != worldbank_before[n]}
-    # news turns figures into indicator rows with caspian_etl.reported; citations reads pages with news's code
+    # news turns figures into indicator rows with caspian_etl.sources.reported; citations reads pages with news's code
     assert changed == {"news", "citations"}
     assert run_source("claims", paths).up_to_date  # and then it is current again
 

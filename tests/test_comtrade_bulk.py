@@ -12,12 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.comtrade_synth import API_COLUMNS, write_bulk_file
-from caspian_etl import comtrade_bulk, comtrade_bulk_rows
 from caspian_etl.cli import EXIT_OK, main
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import footer_metadata, part_row_counts, read_table, write_part
-from caspian_etl.pipeline import ingest_files
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.contracts.curated import footer_metadata, part_row_counts, read_table, write_part
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import ingest_files
+from caspian_etl.sources.comtrade import bulk as comtrade_bulk
+from caspian_etl.sources.comtrade import rows as comtrade_bulk_rows
 
 # the columns of a bulk "final" file: the API's, without ISO codes and descriptions
 BULK_COLUMNS = ["freqCode", "period", "reporterCode", "flowCode", "partnerCode", "partner2Code",

@@ -5,11 +5,11 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from caspian_etl.contracts import _parse_contract, catalog_keys, load_contract, table_names
-from caspian_etl.errors import ContractError
-from caspian_etl.reported import INDICATOR_TABLES, metrics
-from caspian_etl.resources import schemas_dir
-from caspian_etl.units import get_unit
+from caspian_etl.contracts.schema import _parse_contract, catalog_keys, load_contract, table_names
+from caspian_etl.contracts.units import get_unit
+from caspian_etl.core.errors import ContractError
+from caspian_etl.core.resources import schemas_dir
+from caspian_etl.sources.reported import INDICATOR_TABLES, metrics
 
 REQUIRED_TABLES = {"claims", "macro_indicators", "trade_flows", "energy_indicators", "corridor_indicators"}
 LINEAGE = {"source", "snapshot_sha256"}
@@ -80,7 +80,7 @@ def test_malformed_contract_is_a_clear_error(mutation, message: str) -> None:
 
 
 def test_empty_frame_validates() -> None:
-    from caspian_etl.validation import validate_table
+    from caspian_etl.contracts.validation import validate_table
 
     c = load_contract("macro_indicators")
     result = validate_table(c, c.empty_frame())

@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from caspian_etl.resources import schemas_dir
-from caspian_etl.units import UnitError, convert, convert_crude, crude_factor, units
+from caspian_etl.contracts.units import UnitError, convert, convert_crude, crude_factor, units
+from caspian_etl.core.resources import schemas_dir
 
 
 def test_world_average_matches_the_energy_institute_rule_of_thumb() -> None:
@@ -26,7 +26,7 @@ def test_scales_inside_each_side() -> None:
 
 def test_the_factor_comes_from_the_country_row(monkeypatch) -> None:
     # a lighter crude (more barrels per tonne) gives more kb/d for the same tonnage
-    from caspian_etl import units as mod
+    from caspian_etl.contracts import units as mod
 
     days, factors = mod._crude_table()
     patched = dict(factors, KAZ=mod.CrudeFactor("KAZ", 8.0, "country", "test factor"))

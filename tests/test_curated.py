@@ -9,10 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from caspian_etl import curated
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import footer_metadata, part_path, snapshot_hashes, write_part
-from caspian_etl.validation import validate_table
+from caspian_etl.contracts import curated
+from caspian_etl.contracts.curated import footer_metadata, part_path, snapshot_hashes, write_part
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import validate_table
 
 SHA = "2" * 64
 CONTRACT = load_contract("trade_flows")

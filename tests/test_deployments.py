@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_USAGE, main
-from caspian_etl.deployments import PIPELINE_CRON, deployment_specs, prefect_yaml, runner_deployments
+from caspian_etl.pipeline.deployments import PIPELINE_CRON, deployment_specs, prefect_yaml, runner_deployments
 from caspian_etl.sources import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]

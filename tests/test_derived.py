@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import footer_metadata, read_table
+from caspian_etl.contracts.curated import footer_metadata, read_table
 from caspian_etl.derived import DERIVED, DerivedTable
-from caspian_etl.pipeline import run_pipeline
+from caspian_etl.pipeline.run import run_pipeline
 
 
 def _turnover_as_macro(paths) -> pd.DataFrame:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from caspian_etl.curated import read_table
-from caspian_etl.errors import ParseError, SourceAPIError
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import eia
 from tests.conftest import samples_dir
 from tests.httpserver import Reply

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from caspian_etl.cli import main
-from caspian_etl.curated import read_table
-from caspian_etl.errors import ConfigError
-from caspian_etl.pipeline import ingest_files, run_source
-from caspian_etl.snapshots import SnapshotStore, sha256_file
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.errors import ConfigError
+from caspian_etl.core.snapshots import SnapshotStore, sha256_file
+from caspian_etl.pipeline.run import ingest_files, run_source
 from caspian_etl.sources import energy_institute
 from tests.httpserver import Reply
 

@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, main
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
 from caspian_etl.derived import DERIVED
 from caspian_etl.flows.source_flows import SOURCE_FLOWS
 from caspian_etl.sources import REGISTRY
@@ -24,7 +24,7 @@ def test_one_flow_per_source() -> None:
 
 
 def test_offline_run_builds_every_table_with_the_seed_figures(prefect_harness, tmp_path, capsys) -> None:
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     paths = DataPaths(tmp_path / "empty")
     assert main(["run", "--offline", "--data-dir", str(paths.root)]) == EXIT_OK
@@ -46,7 +46,7 @@ def test_offline_run_builds_every_table_with_the_seed_figures(prefect_harness, t
 
 
 def test_two_runs_give_byte_identical_tables(prefect_harness, tmp_path) -> None:
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     first, second = DataPaths(tmp_path / "one"), DataPaths(tmp_path / "two")
     assert main(["run", "--offline", "--data-dir", str(first.root)]) == EXIT_OK
@@ -58,7 +58,7 @@ def test_two_runs_give_byte_identical_tables(prefect_harness, tmp_path) -> None:
 
 
 def test_failure_mid_write_keeps_previous_tables_and_fails_the_run(prefect_harness, tmp_path, monkeypatch, capsys):
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     paths = DataPaths(tmp_path / "d")
     assert main(["run", "--offline", "--source", "claims", "--data-dir", str(paths.root)]) == EXIT_OK
@@ -72,7 +72,7 @@ def test_failure_mid_write_keeps_previous_tables_and_fails_the_run(prefect_harne
     monkeypatch.setattr(pq, "write_table", broken_write)
     (paths.raw / "claims").mkdir(parents=True, exist_ok=True)
     # a changed registry so the run has something new to write
-    from caspian_etl.resources import default_claims_registry
+    from caspian_etl.core.resources import default_claims_registry
 
     (paths.raw / "claims" / "claims.csv").write_bytes(default_claims_registry().read_bytes() + b"\n")
     capsys.readouterr()
@@ -82,7 +82,7 @@ def test_failure_mid_write_keeps_previous_tables_and_fails_the_run(prefect_harne
 
 
 def test_failing_source_does_not_stop_the_others(prefect_harness, tmp_path, server, monkeypatch, capsys) -> None:
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     server.add("/v2/country/KAZ;AZE;GEO;TUR/indicator/NY.GDP.MKTP.CD", Reply(502))
     monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
@@ -120,7 +120,7 @@ def test_backfill_through_prefect(prefect_harness, tmp_path, server, monkeypatch
                  str(data)]) == EXIT_OK
     out = capsys.readouterr().out
     assert "2/2" in out  # the progress bar reached the last window
-    from caspian_etl.settings import DataPaths
+    from caspian_etl.core.settings import DataPaths
 
     values = read_table(DataPaths(data), "macro_indicators").set_index("period")["value"].to_dict()
     assert values == {"2021": 7.0, "2022": 8.0}
@@ -130,7 +130,7 @@ def test_prefect_table_locks_for_several_machines(prefect_harness, tmp_path, mon
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
-    from caspian_etl.deployments import lock_limit_names
+    from caspian_etl.pipeline.deployments import lock_limit_names
 
     monkeypatch.setenv("CASPIAN_ETL_PREFECT_LOCKS", "1")
     data = str(tmp_path / "d")

@@ -5,8 +5,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from caspian_etl.errors import FetchError, ResponseTooLarge
-from caspian_etl.http import USER_AGENT, HostThrottle, HttpClient, HttpPolicy, Redactor, parse_retry_after
+from caspian_etl.core.errors import FetchError, ResponseTooLarge
+from caspian_etl.core.http import USER_AGENT, HostThrottle, HttpClient, HttpPolicy, Redactor, parse_retry_after
 from tests.httpserver import Reply
 
 

@@ -5,10 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from caspian_etl import downstream, pipeline
+from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.derived import DERIVED
-from caspian_etl.pipeline import run_pipeline, run_source
-from caspian_etl.resources import default_claims_registry
+from caspian_etl.pipeline import downstream
+from caspian_etl.pipeline import run as pipeline
+from caspian_etl.pipeline.run import run_pipeline, run_source
 from caspian_etl.sources import REGISTRY
 from tests.httpserver import Reply
 from tests.test_worldbank import GDP, RENEW, obs, page, path_of

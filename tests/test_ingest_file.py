@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_USAGE, main
-from caspian_etl.curated import read_table
-from caspian_etl.snapshots import SnapshotStore, sha256_bytes
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.snapshots import SnapshotStore, sha256_bytes
 from caspian_etl.sources import REGISTRY, worldbank
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.news import extract_article
 from caspian_etl.news.page import LayoutError
 from caspian_etl.news.robots import Robots
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import news
 from tests.httpserver import Reply
 
@@ -215,8 +215,8 @@ def test_robots_rules(robots: bytes, url: str, allowed: bool) -> None:
 
 
 def test_crawl_delay_raises_the_per_host_interval(paths) -> None:
-    from caspian_etl.http import HttpClient, HttpPolicy
-    from caspian_etl.snapshots import SnapshotStore as Store
+    from caspian_etl.core.http import HttpClient, HttpPolicy
+    from caspian_etl.core.snapshots import SnapshotStore as Store
     from caspian_etl.sources.base import FetchContext
 
     ctx = FetchContext(source=news.SOURCE, paths=paths, http=HttpClient("news", HttpPolicy(min_interval=1.0)),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
 from caspian_etl.news import PUBLISHERS, publisher_for_url
 from caspian_etl.news.discovery import parse_sitemap
-from caspian_etl.pipeline import run_source
+from caspian_etl.pipeline.run import run_source
 from tests.httpserver import Reply
 from tests.test_news import fixture, html
 

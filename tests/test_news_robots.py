@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from caspian_etl.errors import FetchError
-from caspian_etl.http import HttpClient, HttpPolicy, RedirectRefused
+from caspian_etl.core.errors import FetchError
+from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
+from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.news.robots import Robots, RobotsBook
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import news
 from tests.httpserver import Reply
 from tests.test_news import TREND_ARTICLE, sites  # noqa: F401 - the publishers' loopback site

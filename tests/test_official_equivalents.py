@@ -13,14 +13,14 @@ import pytest
 import yaml
 
 from caspian_etl.cli import main
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.claim_checks import check_claims
 from caspian_etl.derived.equivalents import equivalents
 from caspian_etl.derived.observations import official_observations
-from caspian_etl.pipeline import run_pipeline
-from caspian_etl.reported import metrics
-from caspian_etl.resources import schemas_dir
-from caspian_etl.settings import DataPaths
+from caspian_etl.pipeline.run import run_pipeline
+from caspian_etl.sources.reported import metrics
 from tests.synthetic import indicator_row, trade_row, write_rows
 
 KAZ_OIL = Path(__file__).parent / "fixtures" / "energy_institute" / "panel_kazakh_oil_synthetic.csv"
@@ -125,7 +125,7 @@ def test_grain_exports_of_a_marketing_year_are_the_sum_of_its_months(claims, tmp
 
 def _row(period: str, value: float) -> dict:
     """A SYNTHETIC official observation row (made-up TEU) in the observations shape."""
-    from caspian_etl.periods import parse_period
+    from caspian_etl.contracts.periods import parse_period
 
     p = parse_period(period)
     return {"metric": "port_container_traffic", "kind": "observation", "ref": "IS.SHP.GOOD.TU", "source": "s",
@@ -135,8 +135,8 @@ def _row(period: str, value: float) -> dict:
 
 
 def test_quarters_add_up_to_a_year_or_a_half_and_never_in_part() -> None:
+    from caspian_etl.contracts.periods import parse_period
     from caspian_etl.derived.equivalents import aggregate_to_periods
-    from caspian_etl.periods import parse_period
 
     quarters = [_row(f"2024-Q{q}", 1000.0 * q) for q in (1, 2, 3, 4)]
     wanted = [parse_period(code).as_columns() for code in ("2024", "2024-H1", "2023")]

@@ -33,7 +33,7 @@ def test_wheel_ships_schemas_registry_and_flows(wheel) -> None:
     assert wheel.read("caspian_etl/_claims/claims.csv") == (REPO / "data/raw/claims/claims.csv").read_bytes()
     assert {"caspian_etl/flows/pipeline.py", "caspian_etl/flows/source_flows.py"} <= names
     assert "caspian_etl/sources/worldbank.py" in names
-    # every subpackage ships (a missing one breaks `import caspian_etl.pipeline` in an installed wheel)
+    # every subpackage ships (a missing one breaks `import caspian_etl.pipeline.run` in an installed wheel)
     assert {"caspian_etl/commands/extract.py", "caspian_etl/news/trend.py", "caspian_etl/extract/figures.py",
             "caspian_etl/derived/__init__.py", "caspian_etl/_schemas/crude_conversion.yaml",
             "caspian_etl/commands/catalog.py", "caspian_etl/derived/claim_checks.py",

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from caspian_etl.periods import PeriodError, parse_period
+from caspian_etl.contracts.periods import PeriodError, parse_period
 
 
 @pytest.mark.parametrize(

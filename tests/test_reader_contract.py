@@ -16,9 +16,9 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from caspian_etl.contracts import ColumnSpec, TableContract, load_contract, table_names
-from caspian_etl.curated import part_files, write_part
-from caspian_etl.settings import DataPaths
+from caspian_etl.contracts.curated import part_files, write_part
+from caspian_etl.contracts.schema import ColumnSpec, TableContract, load_contract, table_names
+from caspian_etl.core.settings import DataPaths
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 
 DUCKDB = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT", "bool": "BOOLEAN", "date": "DATE",

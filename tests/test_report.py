@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 from caspian_etl.cli import main
-from caspian_etl.downstream import PUBLISH_SOURCE, publish
-from caspian_etl.report import INDEX_NAME, build_report, report_dir
-from caspian_etl.report.charts import CHARTS, fmt
-from caspian_etl.report.data import ReportData, differing_pairs, load
-from caspian_etl.settings import DataPaths
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.pipeline.downstream import PUBLISH_SOURCE, publish
+from caspian_etl.publish.report import INDEX_NAME, build_report, report_dir
+from caspian_etl.publish.report.charts import CHARTS, fmt
+from caspian_etl.publish.report.data import ReportData, differing_pairs, load
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 
 SLUGS = ["trade_turnover", "middle_corridor", "btc", "oil_production", "claim_checks_differ"]
@@ -107,7 +107,7 @@ def test_same_tables_give_the_same_report(offline_data, tmp_path) -> None:  # no
 
 def test_charts_draw_without_any_figures() -> None:
     """A fresh data dir before the first run, or a run whose sources all failed: placeholders, no crash."""
-    from caspian_etl.contracts import load_contract
+    from caspian_etl.contracts.schema import load_contract
     from caspian_etl.derived.observations import COLUMNS
 
     empty = ReportData(observations=pd.DataFrame(columns=COLUMNS),
@@ -145,7 +145,7 @@ def test_value_format(value, unit, text) -> None:
 
 def test_provenance_names_official_producers_and_missing_snapshots() -> None:
     from caspian_etl.derived.observations import COLUMNS
-    from caspian_etl.report.data import SnapshotRef
+    from caspian_etl.publish.report.data import SnapshotRef
 
     rows = pd.DataFrame([dict.fromkeys(COLUMNS) | {"source": "worldbank", "snapshot_sha256": "a" * 64},
                          dict.fromkeys(COLUMNS) | {"source": "claims", "publisher": "kt.kz", "document": "news_facts",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from caspian_etl.report import INDEX_NAME, report_dir
+from caspian_etl.publish.report import INDEX_NAME, report_dir
 from tests.chromium import Browser, find_chromium
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 

@@ -7,12 +7,12 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
-from caspian_etl import storage
 from caspian_etl.cli import EXIT_OK, main
-from caspian_etl.errors import ConfigError
-from caspian_etl.pipeline import run_source
-from caspian_etl.settings import resolve_data_dir
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.core import storage
+from caspian_etl.core.errors import ConfigError
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_source
 from tests.httpserver import Reply
 from tests.test_worldbank import GDP, obs, page
 

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from caspian_etl.errors import ConfigError, SnapshotError
-from caspian_etl.snapshots import MANIFEST, SnapshotStore, sha256_bytes
+from caspian_etl.core.errors import ConfigError, SnapshotError
+from caspian_etl.core.snapshots import MANIFEST, SnapshotStore, sha256_bytes
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 

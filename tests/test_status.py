@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, main
+from caspian_etl.core.state import record_result
+from caspian_etl.pipeline.status import previous_fire_times, source_status
 from caspian_etl.sources import REGISTRY
-from caspian_etl.state import record_result
-from caspian_etl.status import previous_fire_times, source_status
 
 
 def _result(source: str, status: str, finished: str, reason: str | None = None) -> dict:

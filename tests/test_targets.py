@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.observations import official_observations
 from caspian_etl.derived.targets import annual_growth_pct, track, track_targets, years_between
-from caspian_etl.settings import DataPaths
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 from tests.synthetic import indicator_row, write_rows
 
@@ -133,7 +133,7 @@ def test_annual_growth(start, end, years, growth) -> None:
 
 def _figure(value, period, *, kind="observation", basis="reported", ref="x", metric="middle_corridor_cargo",
             published=None, stated_on=None, low=None, high=None):
-    from caspian_etl.periods import parse_period
+    from caspian_etl.contracts.periods import parse_period
 
     p = parse_period(period) if period else None
     return {"metric": metric, "kind": kind, "country": None, "partner": None, "period": period,

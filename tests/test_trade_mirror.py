@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from caspian_etl.cli import main
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import read_table, write_part
-from caspian_etl.downstream import build_derived_table
-from caspian_etl.pipeline import run_source
+from caspian_etl.contracts.curated import read_table, write_part
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.pipeline.downstream import build_derived_table
+from caspian_etl.pipeline.run import run_source
 from tests.conftest import REPO_ROOT
 
 M = 1e6

@@ -1,6 +1,6 @@
 import pytest
 
-from caspian_etl.units import UnitError, conversion_factor, convert, units
+from caspian_etl.contracts.units import UnitError, conversion_factor, convert, units
 
 
 @pytest.mark.parametrize(

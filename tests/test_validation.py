@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.errors import ContractError
-from caspian_etl.validation import REASON_COLUMN, validate_table
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import REASON_COLUMN, validate_table
+from caspian_etl.core.errors import ContractError
 
 SHA = "0" * 64
 

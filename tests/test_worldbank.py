@@ -7,13 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import read_table
-from caspian_etl.errors import ParseError, SourceAPIError
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore, utc_now
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import validate_table
+from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.snapshots import SnapshotStore, utc_now
+from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import worldbank
-from caspian_etl.validation import validate_table
 from tests.conftest import samples_dir
 from tests.httpserver import Reply
 

@@ -18,8 +18,8 @@ from typing import NoReturn
 from caspian_etl import __version__
 from caspian_etl.commands import COMMAND_MODULES
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, print_error
-from caspian_etl.errors import CaspianError, ConfigError
-from caspian_etl.redaction import redact
+from caspian_etl.core.errors import CaspianError, ConfigError
+from caspian_etl.core.redaction import redact
 
 __all__ = ["EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_USAGE", "build_parser", "main"]
 

@@ -4,8 +4,8 @@ Imports everything first, says READY, then runs the offline pipeline on the data
 
 import sys
 
-from caspian_etl.pipeline import run_pipeline
-from caspian_etl.settings import resolve_data_dir
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.pipeline.run import run_pipeline
 
 paths = resolve_data_dir(sys.argv[1])
 print("READY", flush=True)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from caspian_etl import pipeline
-from caspian_etl.atomic import atomic_write
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, main
 from caspian_etl.commands import sources as sources_command
-from caspian_etl.errors import UsageError
-from caspian_etl.pipeline import run_pipeline
+from caspian_etl.core.atomic import atomic_write
+from caspian_etl.core.errors import UsageError
+from caspian_etl.pipeline import run as pipeline
+from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources import REGISTRY
 
 CLI = [sys.executable, "-m", "caspian_etl.cli"]

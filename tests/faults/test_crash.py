@@ -17,10 +17,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from caspian_etl.pipeline import run_pipeline
-from caspian_etl.resources import default_claims_registry
-from caspian_etl.settings import DataPaths
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.core.resources import default_claims_registry
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_pipeline
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 REPO = Path(__file__).resolve().parents[2]

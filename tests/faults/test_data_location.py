@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from caspian_etl.cli import EXIT_OK, main
-from caspian_etl.data_location import deploy_location, flow_data_dir
-from caspian_etl.deployments import deployment_specs
-from caspian_etl.errors import ConfigError
-from caspian_etl.settings import DATA_DIR_ENV
+from caspian_etl.core.data_location import deploy_location, flow_data_dir
+from caspian_etl.core.errors import ConfigError
+from caspian_etl.core.settings import DATA_DIR_ENV
+from caspian_etl.pipeline.deployments import deployment_specs
 
 
 @pytest.fixture

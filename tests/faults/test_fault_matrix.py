@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from caspian_etl.pipeline import run_pipeline
+from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources import worldbank
 from tests.httpserver import Reply
 from tests.test_news import TREND_ARTICLE, fixture, html, sites  # noqa: F401 - `sites` is a fixture

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caspian_etl.errors import CaspianError
-from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.core.errors import CaspianError
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources import REGISTRY
 from caspian_etl.sources.claims import REGISTRY_COLUMNS
 from tests.conftest import SAMPLES

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from caspian_etl.pipeline import run_source
+from caspian_etl.core.state import load_state, record_result
+from caspian_etl.pipeline.run import run_source
+from caspian_etl.pipeline.status import source_status
 from caspian_etl.sources import worldbank
-from caspian_etl.state import load_state, record_result
-from caspian_etl.status import source_status
 from tests.httpserver import Reply
 
 GDP = "NY.GDP.MKTP.CD"

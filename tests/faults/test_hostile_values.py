@@ -10,13 +10,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from caspian_etl import curated
-from caspian_etl.curated import read_table
+from caspian_etl.contracts import curated
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.derived import DERIVED
-from caspian_etl.pipeline import run_pipeline
-from caspian_etl.reported import metrics
-from caspian_etl.resources import default_claims_registry
+from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources.claims import SOURCE as CLAIMS
+from caspian_etl.sources.reported import metrics
 
 BASE = default_claims_registry().read_text(encoding="utf-8")
 LINES = BASE.splitlines(keepends=True)

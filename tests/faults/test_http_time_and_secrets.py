@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from caspian_etl.errors import DeadlineExceeded, FetchError, ParseError, TooManyRedirects, is_transient
-from caspian_etl.http import HostThrottle, HttpClient, HttpPolicy
-from caspian_etl.parsing import load_json
-from caspian_etl.redaction import REDACTED, Redactor
+from caspian_etl.core.errors import DeadlineExceeded, FetchError, ParseError, TooManyRedirects, is_transient
+from caspian_etl.core.http import HostThrottle, HttpClient, HttpPolicy
+from caspian_etl.core.redaction import REDACTED, Redactor
+from caspian_etl.sources.parsing import load_json
 from tests.httpserver import Reply, ScriptedServer
 
 KEY = "0123456789abcdef0123456789abcdef"  # synthetic, shaped like a Comtrade subscription key

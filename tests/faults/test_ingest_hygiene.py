@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, main
-from caspian_etl.pipeline import run_source
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.pipeline.run import run_source
 
 
 def test_a_symlink_is_refused_and_nothing_is_copied(paths, tmp_path: Path, capsys) -> None:

@@ -7,8 +7,8 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from caspian_etl.settings import DataPaths
-from caspian_etl.state import load_state, record_derived_build, record_result
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.state import load_state, record_derived_build, record_result
 
 FOLDS = 400
 
@@ -72,8 +72,8 @@ def _frame(rows: list[dict]):  # noqa: ANN202
 def _backfill(root: str, start: multiprocessing.Event) -> None:
     from datetime import date
 
-    from caspian_etl.contracts import load_contract
-    from caspian_etl.curated import write_part
+    from caspian_etl.contracts.curated import write_part
+    from caspian_etl.contracts.schema import load_contract
 
     paths, contract = DataPaths(Path(root)), load_contract("trade_flows")
     start.wait()
@@ -88,7 +88,7 @@ def _ingest(root: str, start: multiprocessing.Event) -> None:
 
     import pyarrow.parquet as pq
 
-    from caspian_etl.pipeline import ingest_files
+    from caspian_etl.pipeline.run import ingest_files
 
     read_table = pq.read_table
 
@@ -109,7 +109,7 @@ def _ingest(root: str, start: multiprocessing.Event) -> None:
 
 
 def _run(root: str, start: multiprocessing.Event) -> None:
-    from caspian_etl.pipeline import run_source
+    from caspian_etl.pipeline.run import run_source
 
     paths = DataPaths(Path(root))
     start.wait()
@@ -120,8 +120,8 @@ def _run(root: str, start: multiprocessing.Event) -> None:
 def test_run_backfill_and_ingest_at_once_lose_nothing(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from caspian_etl.contracts import load_contract
-    from caspian_etl.curated import read_table, write_part
+    from caspian_etl.contracts.curated import read_table, write_part
+    from caspian_etl.contracts.schema import load_contract
 
     root = tmp_path / "data"
     paths = DataPaths(root)

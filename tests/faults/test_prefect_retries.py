@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from caspian_etl.errors import ConfigError, DeadlineExceeded, FetchError, RobotsRefused, SourceAPIError
+from caspian_etl.core.errors import ConfigError, DeadlineExceeded, FetchError, RobotsRefused, SourceAPIError
 from caspian_etl.flows.source_flows import _retry_transient
 
 DOWN = "worldbank-dns-down.invalid"

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, main
-from caspian_etl.snapshots import SnapshotStore
-from caspian_etl.sources import comtrade
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.sources.comtrade import api as comtrade
 from tests.httpserver import Reply, ScriptedServer
 from tests.test_comtrade import answer, record
 

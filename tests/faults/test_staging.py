@@ -8,13 +8,13 @@ import subprocess
 import sys
 import time
 
-from caspian_etl.atomic import HOST, clean_staging
-from caspian_etl.pipeline import run_source
+from caspian_etl.core.atomic import HOST, clean_staging
+from caspian_etl.pipeline.run import run_source
 
 KILLED_WRITER = """
 import os, sys
 from pathlib import Path
-from caspian_etl.atomic import stage
+from caspian_etl.core.atomic import stage
 staging = Path(sys.argv[1])
 def write(tmp):
     tmp.write_bytes(b"half a parquet file")

@@ -7,7 +7,6 @@ from datetime import date
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from caspian_etl.backfills import backfill
 from caspian_etl.commands.common import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
@@ -17,9 +16,10 @@ from caspian_etl.commands.common import (
     print_summary,
     writable_data_dir,
 )
-from caspian_etl.errors import CaspianError, UsageError
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.pipeline import RunSummary, SourceResult
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.core.errors import CaspianError, UsageError
+from caspian_etl.pipeline.backfills import backfill
+from caspian_etl.pipeline.run import RunSummary, SourceResult
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "backfill"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from caspian_etl.catalog import REGENERATE, write_catalog
 from caspian_etl.commands.common import EXIT_OK, add_data_dir, console
-from caspian_etl.settings import resolve_data_dir
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.publish.catalog import REGENERATE, write_catalog
 
 NAME = "catalog"
 

@@ -13,11 +13,11 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from caspian_etl.errors import StorageError, UsageError
-from caspian_etl.pipeline import RunSummary
-from caspian_etl.redaction import redact
-from caspian_etl.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
-from caspian_etl.snapshots import check_selector
+from caspian_etl.core.errors import StorageError, UsageError
+from caspian_etl.core.redaction import redact
+from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
+from caspian_etl.core.snapshots import check_selector
+from caspian_etl.pipeline.run import RunSummary
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
 

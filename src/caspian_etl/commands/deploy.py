@@ -8,8 +8,9 @@ import argparse
 from pathlib import Path
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, prefect_defaults, print_error
-from caspian_etl.data_location import deploy_location
-from caspian_etl.deployments import (
+from caspian_etl.core.data_location import deploy_location
+from caspian_etl.core.locks import PREFECT_LOCKS_ENV
+from caspian_etl.pipeline.deployments import (
     WORK_POOL,
     deployment_specs,
     lock_limit_names,
@@ -17,7 +18,6 @@ from caspian_etl.deployments import (
     runner_deployments,
     shared_root,
 )
-from caspian_etl.locks import PREFECT_LOCKS_ENV
 
 NAME = "deploy"
 NEEDS_SERVER = ("needs a running Prefect server: start one with `prefect server start` (UI and API at "

@@ -11,9 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, print_error
-from caspian_etl.errors import ConfigError, RobotsRefused
+from caspian_etl.core.errors import ConfigError, RobotsRefused
+from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.extract import extract_figures
-from caspian_etl.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.news import PUBLISHERS, extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
 from caspian_etl.news.robots import RobotsBook, polite_client, robots_from_fetch

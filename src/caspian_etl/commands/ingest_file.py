@@ -7,8 +7,8 @@ from pathlib import Path
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_summary, writable_data_dir
 from caspian_etl.derived import DERIVED
-from caspian_etl.downstream import build_derived, publish
-from caspian_etl.pipeline import RunSummary, ingest_files
+from caspian_etl.pipeline.downstream import build_derived, publish
+from caspian_etl.pipeline.run import RunSummary, ingest_files
 from caspian_etl.sources import REGISTRY
 
 NAME = "ingest-file"

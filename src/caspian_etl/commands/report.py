@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, console, print_error
-from caspian_etl.curated import part_files
-from caspian_etl.report import build_report
-from caspian_etl.settings import resolve_data_dir
+from caspian_etl.contracts.curated import part_files
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.publish.report import build_report
 
 NAME = "report"
 

@@ -17,10 +17,10 @@ from caspian_etl.commands.common import (
     snapshot_selector,
     writable_data_dir,
 )
-from caspian_etl.errors import CaspianError
-from caspian_etl.pipeline import RunSummary, SourceResult, run_pipeline
-from caspian_etl.settings import DataPaths
-from caspian_etl.shrink import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
+from caspian_etl.core.errors import CaspianError
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.pipeline.run import RunSummary, SourceResult, run_pipeline
+from caspian_etl.pipeline.shrink import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "run"

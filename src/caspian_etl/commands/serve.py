@@ -6,8 +6,8 @@ import argparse
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_USAGE, add_data_dir, prefect_defaults, print_error
 from caspian_etl.commands.deploy import NEEDS_SERVER, server_configured
-from caspian_etl.data_location import deploy_location
-from caspian_etl.deployments import deployment_specs, runner_deployments
+from caspian_etl.core.data_location import deploy_location
+from caspian_etl.pipeline.deployments import deployment_specs, runner_deployments
 
 NAME = "serve"
 

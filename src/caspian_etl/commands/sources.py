@@ -9,11 +9,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from caspian_etl.commands.common import EXIT_OK, add_data_dir, print_table
-from caspian_etl.curated import part_row_counts
-from caspian_etl.settings import DataPaths, resolve_data_dir
-from caspian_etl.snapshots import SnapshotStore
+from caspian_etl.contracts.curated import part_row_counts
+from caspian_etl.core.settings import DataPaths, resolve_data_dir
+from caspian_etl.core.snapshots import SnapshotStore
+from caspian_etl.core.state import load_state
 from caspian_etl.sources import REGISTRY
-from caspian_etl.state import load_state
 
 NAME = "sources"
 

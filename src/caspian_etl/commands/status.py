@@ -1,5 +1,5 @@
 """`caspian-etl status`: per source, the last successful fetch and its age against the schedule, the last
-replay, the last error, row counts. Health counts fetches only (see caspian_etl.status).
+replay, the last error, row counts. Health counts fetches only (see caspian_etl.pipeline.status).
 
 Exit status 1 when any source is stale, failing or has never succeeded: usable by monitoring."""
 
@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, add_data_dir, print_table
-from caspian_etl.settings import resolve_data_dir
-from caspian_etl.status import all_status, status_json
+from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.pipeline.status import all_status, status_json
 
 NAME = "status"
 STYLE = {"ok": "green", "unscheduled": "dim", "stale": "yellow", "failing": "red", "never": "red"}

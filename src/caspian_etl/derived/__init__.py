@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived import trade_mirror
-from caspian_etl.settings import DataPaths
 
 DERIVED_SOURCE = "derived"  # the file name (and `source` value) of derived rows
 
@@ -22,7 +22,7 @@ DERIVED_SOURCE = "derived"  # the file name (and `source` value) of derived rows
 @dataclass(frozen=True)
 class DerivedTable:
     name: str  # the table built; its contract is schemas/<name>.yaml
-    inputs: tuple[str, ...]  # curated tables it reads (via caspian_etl.curated.read_table)
+    inputs: tuple[str, ...]  # curated tables it reads (via caspian_etl.contracts.curated.read_table)
     build: Callable[[DataPaths], pd.DataFrame]  # rows in the contract's shape
     description: str = ""
 

@@ -19,13 +19,13 @@ from typing import Literal
 
 import pandas as pd
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.units import UnitError, get_unit
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived import DerivedTable
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.settings import DataPaths
 from caspian_etl.sources.claims import stated_precision
-from caspian_etl.units import UnitError, get_unit
 
 NAME = "citation_checks"
 INPUTS = ("claims", "cited_figures")

@@ -17,8 +17,8 @@ from typing import Literal
 
 import yaml
 
-from caspian_etl.resources import schemas_dir
-from caspian_etl.units import UnitError, convert, convert_crude, crude_factor, get_unit
+from caspian_etl.contracts.units import UnitError, convert, convert_crude, crude_factor, get_unit
+from caspian_etl.core.resources import schemas_dir
 
 Conversion = Literal["same_dimension", "crude_rate", "share_of", "local_currency"]
 VOCABULARY_FILE = "official_equivalents.yaml"

@@ -12,7 +12,7 @@ Each row carries the interval it stands for ([low, high]: its rounding, a bound,
 end of), its origin and the date it was stated, which the claim checks compare.
 
 The claim checks and the targets tracker both read this, so they agree on what "the same figure" is.
-Reported rows of the indicator tables are not read: they are the claims again (see caspian_etl.reported).
+Reported rows of the indicator tables are not read: they are the claims again (see caspian_etl.sources.reported).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from caspian_etl.curated import read_table
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.units import UnitError, convert, get_unit
+from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.equivalents import Equivalent, by_series, crude_tonnes, to_unit
-from caspian_etl.reported import INDICATOR_TABLES, Metric, metrics
-from caspian_etl.settings import DataPaths
-from caspian_etl.units import UnitError, convert, get_unit
+from caspian_etl.sources.reported import INDICATOR_TABLES, Metric, metrics
 
 COLUMNS = [
     "metric", "kind", "country", "partner", "period", "frequency", "period_start", "period_end",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from caspian_etl.units import convert
+from caspian_etl.contracts.units import convert
 
 
 def number(value: float) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from caspian_etl.curated import read_table
-from caspian_etl.settings import DataPaths
-from caspian_etl.units import convert
+from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.units import convert
+from caspian_etl.core.settings import DataPaths
 
 NAME = "trade_mirror"
 INPUTS = ("trade_flows", "claims")

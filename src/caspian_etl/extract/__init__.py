@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from caspian_etl.contracts.units import get_unit
 from caspian_etl.extract.clauses import clause_of
 from caspian_etl.extract.figures import RawFigure, find_figures
 from caspian_etl.extract.kinds import bound_of, is_decline, kind_of, states_modality
@@ -26,7 +27,6 @@ from caspian_etl.extract.parties import TRADE_METRICS, countries_in, origin_of, 
 from caspian_etl.extract.periods import PeriodMention, find_periods, nearest_period
 from caspian_etl.extract.promotion import NATIONAL_METRICS, REPORTED_THRESHOLD, promotion_note
 from caspian_etl.extract.sentences import Sentence, split_sentences
-from caspian_etl.units import get_unit
 
 _RATE_CONTEXT = re.compile(r"\b(?:capacity|quota|capable of|designed to)\b", re.I)
 _ANNUAL = re.compile(r"\b(?:annual(?:ly)?|per year|a year|yearly|per annum)\b", re.I)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.units import get_unit
 from caspian_etl.extract import Figure, extract_figures
 from caspian_etl.extract.numbers import NUMBER_PATTERN, WORD_NUMBERS, parse_number
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.units import get_unit
 
 # the unit column of news_facts.csv, in the units vocabulary
 EXPECTED_UNITS = {

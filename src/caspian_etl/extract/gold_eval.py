@@ -25,9 +25,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.units import UnitError, get_unit
 from caspian_etl.extract import UNCLASSIFIED, Figure, extract_figures
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.units import UnitError, get_unit
 
 Part = Literal["dev", "heldout", "all"]
 PeriodVerdict = Literal["exact", "coarser", "wrong", "missing", "spurious", "none"]

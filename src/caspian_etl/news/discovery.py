@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import XMLParsedAsHTMLWarning
 
-from caspian_etl.errors import ParseError
+from caspian_etl.core.errors import ParseError
 from caspian_etl.news.page import parse_date, soup_of
 
 # what the seeds cite: the Middle Corridor/TITR, BTC and Caspian shipping, Aktau, grain, Kazakhstan-Azerbaijan trade

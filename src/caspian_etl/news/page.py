@@ -10,7 +10,7 @@ from datetime import date, datetime
 from bs4 import BeautifulSoup, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
-from caspian_etl.errors import ParseError
+from caspian_etl.core.errors import ParseError
 
 # never part of an article body: navigation, scripts, ads, footers, share bars, related-article lists
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",

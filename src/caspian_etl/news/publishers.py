@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from caspian_etl.core.settings import base_url
 from caspian_etl.news.article import PageRules, read_article
 from caspian_etl.news.page import Article
-from caspian_etl.settings import base_url
 
 DiscoveryKind = Literal["rss", "html", "sitemap"]
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from caspian_etl.errors import FetchError
-from caspian_etl.http import HttpClient
+from caspian_etl.core.errors import FetchError
+from caspian_etl.core.http import HttpClient
 
 log = logging.getLogger(__name__)
 

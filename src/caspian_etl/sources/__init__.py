@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from caspian_etl.errors import ConfigError
-from caspian_etl.sources import citations, claims, comtrade, eia, energy_institute, imf_imts, news, worldbank
+from caspian_etl.core.errors import ConfigError
+from caspian_etl.sources import citations, claims, eia, energy_institute, imf_imts, news, worldbank
 from caspian_etl.sources.base import FetchContext, Source, Window
+from caspian_etl.sources.comtrade import api as comtrade
 
 REGISTRY: dict[str, Source] = {s.name: s for s in (claims.SOURCE, worldbank.SOURCE, comtrade.SOURCE, imf_imts.SOURCE,
                                                    eia.SOURCE, energy_institute.SOURCE, news.SOURCE, citations.SOURCE)}

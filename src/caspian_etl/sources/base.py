@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from caspian_etl.errors import FetchError
-from caspian_etl.http import HttpClient, HttpPolicy
-from caspian_etl.settings import DataPaths, base_url
-from caspian_etl.snapshots import Snapshot, SnapshotEntry, SnapshotWriter
+from caspian_etl.core.errors import FetchError
+from caspian_etl.core.http import HttpClient, HttpPolicy
+from caspian_etl.core.settings import DataPaths, base_url
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, SnapshotWriter
 
 ParseResult = dict[str, pd.DataFrame]
 
@@ -57,7 +57,7 @@ class Source:
     schedule: str | None = None
     # A source whose snapshots are too big to parse into DataFrames (bulk files) writes its curated tables
     # itself, in batches: curate(source, snapshot, paths) -> list[pipeline.TableOutcome]. None: the standard
-    # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.curate.
+    # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.run.curate.
     curate: Callable[..., list] | None = None
     # Tables built from the rows of the parsed tables that passed validation (claims -> indicator rows), so a
     # quarantined row feeds nothing: derive({table: valid rows}) -> {table: rows}. None: parse gives every table.

@@ -25,18 +25,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.errors import ConfigError, FetchError, ParseError
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import ConfigError, FetchError, ParseError
+from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
+from caspian_etl.core.resources import default_claims_registry
+from caspian_etl.core.snapshots import Snapshot, sha256_bytes, utc_now
 from caspian_etl.extract import extract_figures
-from caspian_etl.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.news import extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
 from caspian_etl.news.robots import Robots, RobotsBook, origin_of, polite_client, robots_from_fetch
-from caspian_etl.resources import default_claims_registry
-from caspian_etl.snapshots import Snapshot, sha256_bytes, utc_now
 from caspian_etl.sources import claims
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The registry is data/raw/claims/claims.csv (a CSV anyone can edit; see the README next to it). Fetching
 snapshots the file like any response, so every curated claim points at the exact registry bytes it came
 from; when the file has not changed, the previous snapshot is reused. The claims also feed the indicator
-tables as reported figures (see caspian_etl.reported).
+tables as reported figures (see caspian_etl.sources.reported).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.errors import ParseError
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
-from caspian_etl.resources import default_claims_registry
-from caspian_etl.snapshots import Snapshot, utc_now
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import ParseError
+from caspian_etl.core.resources import default_claims_registry
+from caspian_etl.core.snapshots import Snapshot, utc_now
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.reported import REPORTED_TABLES, claims_to_tables
 
 NAME = "claims"
 FILE_NAME = "claims.csv"
@@ -123,7 +123,7 @@ def parse(snapshot: Snapshot) -> ParseResult:
 
 
 def derive(valid: dict[str, pd.DataFrame]) -> ParseResult:
-    """The indicator rows of the claims that passed the claims contract (see caspian_etl.reported): a duplicate
+    """The indicator rows of the claims that passed the claims contract (see caspian_etl.sources.reported): a duplicate
     claim_id, a bad claim_id or any failed check quarantines the claim and keeps its value out of every table."""
     return claims_to_tables(valid.get("claims", load_contract("claims").empty_frame()))
 

@@ -11,7 +11,7 @@ an empty value with the marker and EIA's flag as the note.
 
 The key (EIA_API_KEY) is a query parameter: the HTTP layer redacts it from URLs and messages, and the API echoes
 it in the body (request.params.api_key), so the stored body has it replaced by REDACTED, as the snapshot writer
-does for every configured secret of every source (caspian_etl.redaction): the manifest marks the entry
+does for every configured secret of every source (caspian_etl.core.redaction): the manifest marks the entry
 `redacted` and its sha256 is of the stored bytes.
 
 productId 57 = crude oil including lease condensate, activityId 1 = production (both seen in the real sample),
@@ -25,11 +25,11 @@ import os
 
 import pandas as pd
 
-from caspian_etl.errors import ConfigError, ParseError, SourceAPIError
-from caspian_etl.parsing import fill_period, load_json, row_reason
-from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.parsing import fill_period, load_json, row_reason
 
 NAME = "eia"
 KEY_ENV = "EIA_API_KEY"

@@ -16,11 +16,11 @@ import os
 
 import pandas as pd
 
-from caspian_etl.errors import FetchError, ParseError
-from caspian_etl.parsing import fill_period
-from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import FetchError, ParseError
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.parsing import fill_period
 
 NAME = "energy_institute"
 DEFAULT_BASE_URL = "https://www.energyinst.org"

@@ -21,12 +21,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from caspian_etl.countries import normalise_iso3
-from caspian_etl.errors import ConfigError, FetchError, ParseError, SourceAPIError
-from caspian_etl.parsing import fill_period, row_reason
-from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.contracts.countries import normalise_iso3
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import ConfigError, FetchError, ParseError, SourceAPIError
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.parsing import fill_period, row_reason
 
 NAME = "imf_imts"
 TABLE = "trade_flows"

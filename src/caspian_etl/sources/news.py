@@ -9,7 +9,7 @@ fetch: per publisher (caspian_etl.news.PUBLISHERS, or CASPIAN_ETL_NEWS_PUBLISHER
 parse: each article through the article extractor (trafilatura, plus its publisher's few rules); a page that yields
   no body is an error for that page (a quarantined claims row with the reason), never an empty success. Figures
   become `claims` rows; the promoted ones (caspian_etl.extract.promotion: confidence >= 0.6, a level of an
-  indicator metric with its own period) also feed the indicator tables as reported figures (caspian_etl.reported).
+  indicator metric with its own period) also feed the indicator tables as reported figures (caspian_etl.sources.reported).
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from caspian_etl.contracts import load_contract
-from caspian_etl.errors import FetchError, ParseError
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import FetchError, ParseError
+from caspian_etl.core.http import HttpPolicy
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, utc_now
 from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
-from caspian_etl.http import HttpPolicy
 from caspian_etl.news import PUBLISHERS, Publisher
 from caspian_etl.news.discovery import (
     Candidate,
@@ -39,11 +42,8 @@ from caspian_etl.news.discovery import (
 from caspian_etl.news.page import Article, LayoutError
 from caspian_etl.news.publishers import Discovery
 from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
-from caspian_etl.periods import PeriodError, parse_period
-from caspian_etl.reported import REPORTED_TABLES, claims_to_tables
-from caspian_etl.snapshots import Snapshot, SnapshotEntry, utc_now
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.reported import REPORTED_TABLES, claims_to_tables
 
 log = logging.getLogger(__name__)
 

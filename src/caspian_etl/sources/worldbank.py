@@ -14,11 +14,11 @@ from datetime import date
 
 import pandas as pd
 
-from caspian_etl.errors import ParseError, SourceAPIError
-from caspian_etl.parsing import fill_period, load_json, row_reason
-from caspian_etl.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.contracts.validation import REASON_COLUMN
+from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.validation import REASON_COLUMN
+from caspian_etl.sources.parsing import fill_period, load_json, row_reason
 
 NAME = "worldbank"
 DEFAULT_BASE_URL = "https://api.worldbank.org/v2"

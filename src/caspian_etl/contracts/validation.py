@@ -1,0 +1,145 @@
+"""Validate a parsed table against its contract; split off the rows that fail instead of dropping them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from caspian_etl.contracts.schema import TableContract
+from caspian_etl.core.errors import ContractError
+
+REASON_COLUMN = "quarantine_reason"
+_MAX_PASSES = 4
+
+
+@dataclass
+class ValidationResult:
+    valid: pd.DataFrame  # coerced to the contract's dtypes, in the contract's column order
+    quarantined: pd.DataFrame  # the failing rows as parsed, plus `quarantine_reason`
+
+    @property
+    def n_valid(self) -> int:
+        return len(self.valid)
+
+    @property
+    def n_quarantined(self) -> int:
+        return len(self.quarantined)
+
+
+def _describe(failure: pd.Series, contract: TableContract) -> str:
+    check = str(failure["check"])
+    if failure["schema_context"] == "DataFrameSchema":
+        # table-wide checks are reported once per column of the row; one reason per row is enough
+        if check == "multiple_fields_uniqueness":
+            return f"duplicate natural key ({', '.join(contract.natural_key)}): an earlier row has the same key"
+        return check if check.startswith("row check") else f"row check {check} failed"
+    column = failure["column"] if isinstance(failure["column"], str) else "?"
+    value = str(failure["failure_case"])
+    if len(value) > 80:
+        value = value[:77] + "..."
+    return f"{column}: {check} failed for value {value!r}"
+
+
+_NAN_TEXT = ("nan", "+nan", "-nan")
+
+
+def _non_finite(column: pd.Series) -> pd.Series:
+    """Rows whose value is a number that is not finite: inf, 1e999 (overflows to inf), or NaN written out.
+
+    A missing value is null, never NaN text: "nan" in a source means something went wrong upstream."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        return pd.Series(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+    numeric = pd.to_numeric(column, errors="coerce")
+    bad = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+    unread = column[numeric.isna() & column.notna()]  # few rows: text that is not a number, or 'nan'
+    nan_text = unread.map(lambda v: isinstance(v, str) and v.strip().lower() in _NAN_TEXT).astype(bool)
+    bad[nan_text[nan_text].index] = True
+    return bad
+
+
+def _out_of_range(column: pd.Series) -> pd.Series:
+    """Rows whose date lies outside what the contract's datetime64[ns] columns can hold (1677..2262): a
+    period typo such as 3024 or 1650 is one bad row, not a failed table."""
+    try:
+        converted = pd.to_datetime(column, errors="coerce") if column.dtype == object else column
+        naive = converted.dt.tz_localize(None) if getattr(converted.dt, "tz", None) is not None else converted
+        return ((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max)).fillna(False).astype(bool)
+    except (AttributeError, TypeError, ValueError):  # mixed types: left to the contract's own coercion check
+        return pd.Series(False, index=column.index)
+
+
+def _value_problems(contract: TableContract, frame: pd.DataFrame) -> dict[int, list[str]]:
+    """Per-row reasons that Pandera cannot give one row at a time: non-finite numbers in float columns, and
+    dates outside the representable range (a failed datetime coercion fails the whole column in Pandera)."""
+    reasons: dict[int, list[str]] = {}
+    for spec in contract.columns:
+        if spec.name not in frame.columns:
+            continue
+        column = frame[spec.name]
+        if spec.type == "float64":
+            bad, why = _non_finite(column), "not a finite number"
+        elif spec.type in ("date", "timestamp"):
+            bad, why = _out_of_range(column), "outside the representable date range 1677-09-22..2262-04-11"
+        else:
+            continue
+        for index in column.index[bad.to_numpy(dtype=bool)]:
+            value = str(column[index])[:40]
+            reasons.setdefault(int(index), []).append(f"{spec.name}: value {value!r} is {why}")
+    return reasons
+
+
+def validate_table(contract: TableContract, frame: pd.DataFrame, *, source: str | None = None) -> ValidationResult:
+    """Lazily validate `frame`; return the valid rows (coerced) and the failing rows with their reasons.
+
+    Pandera leaves a column uncoerced when any of its values fails coercion, which makes the column's other
+    checks fail as a whole (no row index). So failing rows are removed and the rest validated again, until
+    only valid rows remain. A failure that belongs to no row (a missing column, say) fails the whole table.
+    """
+    flagged = pd.DataFrame()
+    if REASON_COLUMN in frame.columns:  # rows the parser itself could not interpret, with its reason
+        is_flagged = frame[REASON_COLUMN].notna()
+        flagged = frame[is_flagged]
+        frame = frame[~is_flagged].drop(columns=[REASON_COLUMN])
+    missing = [c for c in contract.column_names if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in contract.column_names]
+    if missing or extra:
+        raise ContractError(
+            f"table {contract.name}: parsed columns do not match schemas/{contract.name}.yaml "
+            f"(missing {missing}, unexpected {extra})", source=source)
+    frame = frame.reset_index(drop=True)
+    n_in = len(frame) + len(flagged)
+    schema = contract.pandera_schema()
+    reasons: dict[int, list[str]] = _value_problems(contract, frame)
+    remaining = frame.drop(index=sorted(reasons))
+    for _ in range(_MAX_PASSES):
+        try:
+            valid = schema.validate(remaining, lazy=True)
+            break
+        except pa.errors.SchemaErrors as err:
+            failures = err.failure_cases
+            per_row = failures[failures["index"].notna()]
+            if per_row.empty:
+                detail = "; ".join(dict.fromkeys(_describe(f, contract) for _, f in failures.iterrows()))
+                raise ContractError(f"table {contract.name} fails its contract as a whole: {detail}",
+                                    source=source) from None
+            for _, failure in per_row.iterrows():
+                reasons.setdefault(int(failure["index"]), []).append(_describe(failure, contract))
+            remaining = remaining.drop(index=sorted({int(i) for i in per_row["index"]}))
+    else:
+        raise ContractError(f"table {contract.name}: validation did not settle after {_MAX_PASSES} passes",
+                            source=source)
+
+    bad_index = sorted(reasons)
+    quarantined = frame.loc[bad_index].copy()
+    quarantined[REASON_COLUMN] = ["; ".join(dict.fromkeys(reasons[i])) for i in bad_index]
+    if len(flagged):
+        quarantined = pd.concat([flagged, quarantined], ignore_index=True)
+    result = ValidationResult(valid=valid[contract.column_names].reset_index(drop=True),
+                              quarantined=quarantined.reset_index(drop=True))
+    if result.n_valid + result.n_quarantined != n_in:  # every row in is written or quarantined, never lost
+        raise ContractError(f"table {contract.name}: {n_in} rows in but {result.n_valid} valid + "
+                            f"{result.n_quarantined} quarantined", source=source)
+    return result

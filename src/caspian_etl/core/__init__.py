@@ -1,0 +1,1 @@
+"""Infrastructure every layer uses: HTTP, raw snapshots, storage, atomic writes, locks, settings, errors, state."""

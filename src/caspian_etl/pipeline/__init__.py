@@ -1,0 +1,1 @@
+"""Running sources, building derived tables, publishing, backfills, status and deployments."""

@@ -1,0 +1,378 @@
+"""Stream Comtrade bulk files (gzipped tab-separated text, the API's columns) into `trade_flows` partitions.
+
+A bulk snapshot (made by `caspian-etl ingest-file comtrade FILE...`) can hold tens of millions of rows, so it
+is never turned into one DataFrame. Each file is read in Arrow record batches and every row is mapped to the
+trade_flows shape (caspian_etl.sources.comtrade.rows), then checked against schemas/trade_flows.yaml
+(caspian_etl.contracts.arrow_checks). Failing rows go to data/quarantine/trade_flows/comtrade__<snapshot>.csv with the
+file, row number, raw cells and reason; valid rows are appended to one staged Parquet file per reporter-year.
+Once every file is read, the natural key is checked per partition (duplicates after the first are quarantined)
+and each partition replaces data/curated/trade_flows/comtrade__<REPORTER>-<YEAR>.parquet atomically. Memory is
+bounded by the batch size, the write buffer and 8 bytes of key per valid row of the partitions being built.
+
+Breakdown rows (by second partner, mode of transport or customs procedure) repeat the totals in finer
+detail; trade_flows keeps totals only, so they are counted (in the log) and not written.
+A reporter-year ingested from bulk files is owned by its partition file: the API file (comtrade.parquet)
+leaves that reporter-year out, so the table's natural key stays unique.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from caspian_etl.contracts.arrow_checks import failure_reasons, join_reasons
+from caspian_etl.contracts.curated import part_files, part_path, table_dir
+from caspian_etl.contracts.schema import load_contract
+from caspian_etl.core import storage
+from caspian_etl.core.atomic import atomic_write
+from caspian_etl.core.background import SerialWorker, prefetch
+from caspian_etl.core.errors import ContractError, ParseError
+from caspian_etl.core.locks import table_lock
+from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.sources.comtrade.rows import RAW_COLUMNS, Mapped, as_text, read_batches, to_trade_flows
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAME = "comtrade"
+TABLE = "trade_flows"
+FLUSH_ROWS = 262_144  # rows buffered per partition before a row group is written
+MAX_BUFFERED_ROWS = 1_048_576  # rows buffered over all partitions
+# the natural key minus what is constant in one partition (source, reporter, claim_id): packed into an int64
+KEY_BITS = {"partner": 12, "flow": 4, "period": 8, "classification": 6, "commodity_code": 24}
+CONSTANT_KEY = ("source", "reporter", "claim_id")
+
+
+def is_bulk_snapshot(snapshot: Snapshot) -> bool:
+    """Snapshots made by ingest-file (user-downloaded files), as opposed to API answers."""
+    return "ingested_files" in snapshot.params
+
+
+def bulk_reporter_years(paths: DataPaths) -> set[tuple[str, int]]:
+    """(reporter, year) of every comtrade partition file in trade_flows."""
+    owned = set()
+    for p in part_files(paths, TABLE):
+        source, _, partition = p.stem.partition("__")
+        reporter, _, year = partition.rpartition("-")
+        if source == SOURCE_NAME and reporter and year.isdigit():
+            owned.add((reporter, int(year)))
+    return owned
+
+
+# ---------------------------------------------------------------- natural key within a partition
+
+class KeyPacker:
+    """Packs the varying natural-key columns of one partition into one exact int64 per row."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, dict[str, int]] = {c: {} for c in KEY_BITS}
+
+    def pack(self, table: pa.Table) -> np.ndarray:
+        key = np.zeros(table.num_rows, dtype=np.int64)
+        for column, bits in KEY_BITS.items():
+            encoded = pc.dictionary_encode(table[column].combine_chunks())
+            vocab = self.vocab[column]
+            ids = np.array([vocab.setdefault(v, len(vocab)) for v in encoded.dictionary.to_pylist()], dtype=np.int64)
+            if len(vocab) >= 1 << bits:
+                raise ContractError(f"more than {(1 << bits) - 1} distinct {column} values in one partition; "
+                                    f"the uniqueness check cannot pack them", source=SOURCE_NAME)
+            key = (key << bits) | ids[encoded.indices.to_numpy(zero_copy_only=False)]
+        return key
+
+
+# ---------------------------------------------------------------- partitions and quarantine
+
+@dataclass
+class Partition:
+    label: str  # REPORTER-YEAR
+    staged: Path
+    schema: pa.Schema
+    worker: SerialWorker
+    writer: pq.ParquetWriter | None = None
+    buffer: list[pa.Table] = field(default_factory=list)
+    buffered: int = 0
+    rows: int = 0
+    keys: list[np.ndarray] = field(default_factory=list)
+    packer: KeyPacker = field(default_factory=KeyPacker)
+
+    def add(self, table: pa.Table) -> None:
+        self.keys.append(self.packer.pack(table))
+        self.buffer.append(table)
+        self.buffered += table.num_rows
+        self.rows += table.num_rows
+
+    def flush(self) -> None:
+        """Hand the buffered rows to the writer thread as one row group."""
+        if not self.buffer:
+            return
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.staged, self.schema, compression="zstd", write_statistics=True)
+        writer, table, rows = self.writer, pa.concat_tables(self.buffer), self.buffered
+        self.worker.submit(lambda: writer.write_table(table, row_group_size=max(rows, 1)))
+        self.buffer, self.buffered = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self.worker.wait()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def later_duplicates(self) -> np.ndarray:
+        """Row positions whose natural key an earlier row of the partition already has."""
+        keys = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(pd.Series(keys).duplicated(keep="first").to_numpy())
+
+
+QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("row", pa.int64())]
+                              + [(c, pa.string()) for c in RAW_COLUMNS] + [("quarantine_reason", pa.string())])
+
+
+class Quarantine:
+    """Failing rows as read (raw cells as text), streamed to a staged CSV."""
+
+    def __init__(self, staged: Path) -> None:
+        self.staged = staged
+        self.writer: pacsv.CSVWriter | None = None
+        self.rows = 0
+
+    def add(self, file: str, rows: pa.Array, raw: pa.RecordBatch | pa.Table, reasons: pa.Array) -> None:
+        n = len(rows)
+        if n == 0:
+            return
+        columns = [pa.repeat(pa.scalar(file), n), rows]
+        columns += [as_text(raw.column(c)) if c in raw.schema.names else pa.nulls(n, pa.string()) for c in RAW_COLUMNS]
+        columns.append(reasons)
+        if self.writer is None:
+            self.writer = pacsv.CSVWriter(str(self.staged), QUARANTINE_SCHEMA)
+        self.writer.write_table(pa.Table.from_arrays(columns, schema=QUARANTINE_SCHEMA))
+        self.rows += n
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+# ---------------------------------------------------------------- the curate hook
+
+@dataclass
+class BulkStats:
+    rows_read: int = 0
+    breakdown: int = 0
+    quarantined: int = 0
+    written: int = 0
+
+
+class BulkIngest:
+    def __init__(self, snapshot: Snapshot, paths: DataPaths, origin: dict[str, str] | None = None) -> None:
+        self.snapshot = snapshot
+        self.origin = origin or {}
+        self.paths = paths
+        self.contract = load_contract(TABLE)
+        self.staging = paths.staging / f"bulk-{SOURCE_NAME}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self.partitions: dict[str, Partition] = {}
+        self.quarantine = Quarantine(self.staging / "quarantine.csv")
+        self.stats = BulkStats()
+        self.metadata: dict[str, str] = {}
+        self.worker = SerialWorker()
+
+    def partition(self, label: str) -> Partition:
+        if label not in self.partitions:
+            schema = self.contract.arrow_schema(self.metadata)
+            self.partitions[label] = Partition(label, self.staging / f"{label}.parquet", schema, self.worker)
+        return self.partitions[label]
+
+    def ingest_entry(self, entry: SnapshotEntry) -> None:
+        path = self.snapshot.verified_path(entry.name)
+        offset = 0
+        # the next batch is read (on a thread) while this one is checked; closing stops the reader on errors
+        with closing(prefetch(read_batches(path, entry.name))) as batches:
+            for batch in batches:
+                n = batch.num_rows
+                row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
+                offset += n
+                self.stats.rows_read += n
+                mapped = to_trade_flows(batch, self.contract, entry)
+                keep = pc.invert(mapped.breakdown)
+                if not pc.all(keep).as_py():
+                    self.stats.breakdown += n - pc.sum(keep.cast(pa.int64())).as_py()
+                    batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
+                    mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
+                table = mapped.table
+                reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
+                bad = pc.is_valid(reasons)
+                if pc.any(bad).as_py():
+                    self.quarantine.add(entry.name, row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
+                    table = table.filter(pc.invert(bad))
+                self._route(table)
+
+    def _route(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        labels = pc.binary_join_element_wise(table["reporter"], pc.cast(pc.year(table["period_start"]), pa.string()),
+                                             "-").combine_chunks()
+        encoded = pc.dictionary_encode(labels)
+        values = encoded.dictionary.to_pylist()
+        if len(values) == 1:
+            parts = [(values[0], table)]
+        else:
+            parts = [(v, table.filter(pc.equal(encoded.indices, i))) for i, v in enumerate(values)]
+        for label, part in parts:
+            target = self.partition(label)
+            target.add(part)
+            if target.buffered >= FLUSH_ROWS:
+                target.flush()
+        while sum(p.buffered for p in self.partitions.values()) > MAX_BUFFERED_ROWS:
+            max(self.partitions.values(), key=lambda p: p.buffered).flush()
+
+    def _drop_duplicates(self, part: Partition, positions: np.ndarray) -> None:
+        """Rewrite a staged partition without its later duplicates; those go to the quarantine."""
+        reason = (f"duplicate natural key ({', '.join(self.contract.natural_key)}): "
+                  f"an earlier row of partition {part.label} has the same key")
+        source = pq.ParquetFile(part.staged)
+        rewritten = part.staged.with_suffix(".dedup.parquet")
+        drop = np.zeros(part.rows, dtype=bool)
+        drop[positions] = True
+        start = 0
+        with pq.ParquetWriter(rewritten, part.schema, compression="zstd", write_statistics=True) as writer:
+            for i in range(source.num_row_groups):
+                group = source.read_row_group(i)
+                mask = pa.array(drop[start:start + group.num_rows])
+                start += group.num_rows
+                writer.write_table(group.filter(pc.invert(mask)), row_group_size=max(group.num_rows, 1))
+                dupes = group.filter(mask)
+                if dupes.num_rows:
+                    self._quarantine_parsed(dupes, reason)
+        os.replace(rewritten, part.staged)
+        part.rows -= len(positions)
+
+    def _quarantine_parsed(self, rows: pa.Table, reason: str) -> None:
+        raw = pa.table({"reporterISO": rows["reporter"], "partnerISO": rows["partner"], "flowCode": rows["flow"],
+                        "period": rows["period"], "classificationCode": rows["classification"],
+                        "cmdCode": rows["commodity_code"], "primaryValue": pc.cast(rows["value_usd"], pa.string())})
+        n = rows.num_rows
+        self.quarantine.add("(after all files)", pa.nulls(n, pa.int64()), raw, pa.repeat(pa.scalar(reason), n))
+
+    def run(self) -> tuple[list[Path], str | None]:
+        if set(self.contract.natural_key) != set(KEY_BITS) | set(CONSTANT_KEY):
+            raise ContractError(f"bulk ingest packs the key {sorted(set(KEY_BITS) | set(CONSTANT_KEY))} but "
+                                f"schemas/{TABLE}.yaml says {list(self.contract.natural_key)}", source=SOURCE_NAME)
+        self.metadata = {**self.origin,
+                         "caspian_etl.snapshot_sha256": json.dumps(sorted(set(self.snapshot.sha256s)))}
+        for entry in sorted(self.snapshot.entries, key=lambda e: e.name):
+            self.ingest_entry(entry)
+        for part in self.partitions.values():
+            part.close()
+            duplicates = part.later_duplicates()
+            if len(duplicates):
+                self._drop_duplicates(part, duplicates)
+        self.quarantine.close()
+        self.stats.quarantined = self.quarantine.rows
+        self.stats.written = sum(p.rows for p in self.partitions.values())
+        return self._publish()
+
+    def _publish(self) -> tuple[list[Path], str | None]:
+        with table_lock(self.paths, TABLE):  # the one writer of trade_flows while its files are replaced
+            return self._publish_locked()
+
+    def _publish_locked(self) -> tuple[list[Path], str | None]:
+        quarantine_path = None
+        if self.quarantine.rows:
+            target = self.paths.quarantine / TABLE / f"{SOURCE_NAME}__{self.snapshot.snapshot_id}.csv"
+            quarantine_path = str(_move_into_place(self.quarantine.staged, target, self.paths))
+        published = []
+        for label in sorted(self.partitions):
+            part = self.partitions[label]
+            if part.rows:
+                target = part_path(self.paths, TABLE, f"{SOURCE_NAME}__{label}")
+                published.append(_move_into_place(part.staged, target, self.paths))
+        return published, quarantine_path
+
+    def cleanup(self) -> None:
+        try:
+            self.worker.wait()
+        except Exception:  # already reported by run(); the staged files are removed below
+            pass
+        self.worker.close()
+        for part in self.partitions.values():
+            if part.writer is not None:
+                part.writer.close()
+        self.quarantine.close()
+        for leftover in self.staging.glob("*"):
+            leftover.unlink(missing_ok=True)
+        self.staging.rmdir()
+
+
+def _move_into_place(staged: Path, target: Path, paths: DataPaths) -> Path:
+    """The staged file replaces `target` in one rename (atomic_write: readers see old or new, never half)."""
+    return atomic_write(target, lambda tmp: os.replace(staged, tmp), staging_dir=paths.staging)
+
+
+def release_api_rows(paths: DataPaths, owned: set[tuple[str, int]]) -> int:
+    """Rewrite comtrade.parquet (the API rows) without the reporter-years that partition files now own."""
+    api_file = part_path(paths, TABLE, SOURCE_NAME)
+    if not owned:
+        return 0
+    with table_lock(paths, TABLE):  # read-modify-write of comtrade.parquet: no other writer in between
+        storage.refresh(api_file)
+        if not api_file.is_file():
+            return 0
+        return _drop_reporter_years(paths, api_file, owned)
+
+
+def _drop_reporter_years(paths: DataPaths, api_file: Path, owned: set[tuple[str, int]]) -> int:
+    table = pq.read_table(api_file)
+    years = pc.year(table["period_start"]).to_pylist()
+    keep = pa.array([(r, y) not in owned for r, y in zip(table["reporter"].to_pylist(), years, strict=False)])
+    dropped = table.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+    if dropped:
+        kept = table.filter(keep)
+        atomic_write(api_file, lambda tmp: pq.write_table(kept, tmp, compression="zstd", write_statistics=True),
+                     staging_dir=paths.staging)
+        log.info("%s: %d API rows of reporter-years now ingested from bulk files left comtrade.parquet",
+                 SOURCE_NAME, dropped)
+    return dropped
+
+
+def curate_bulk(source: object, snapshot: Snapshot, paths: DataPaths) -> list:
+    """The comtrade source's curate step for ingested bulk files (see the module docstring)."""
+    from caspian_etl.pipeline.run import TableOutcome  # late: pipeline imports the source registry
+
+    outcome = TableOutcome(TABLE)
+    origin = source.origin_metadata() if hasattr(source, "origin_metadata") else {}
+    ingest = BulkIngest(snapshot, paths, origin)
+    try:
+        published, quarantine_path = ingest.run()
+    except (ParseError, ContractError) as exc:
+        outcome.error = str(exc)
+        log.error("%s", exc)
+        return [outcome]
+    finally:
+        ingest.cleanup()
+    stats = ingest.stats
+    outcome.rows_written, outcome.rows_quarantined = stats.written, stats.quarantined
+    outcome.quarantine_path = quarantine_path
+    outcome.path = str(table_dir(paths, TABLE) / f"{SOURCE_NAME}__*.parquet") if published else None
+    if stats.breakdown:
+        log.info("%s: %d breakdown rows (second partner, transport mode or customs procedure) not written; "
+                 "trade_flows keeps totals", SOURCE_NAME, stats.breakdown)
+    if not published and stats.quarantined:
+        outcome.error = (f"{SOURCE_NAME}: every one of {stats.quarantined} rows failed validation "
+                         f"(see {quarantine_path}); no partition was replaced")
+    release_api_rows(paths, {(p.stem.split("__", 1)[1].rsplit("-", 1)[0], int(p.stem.rsplit("-", 1)[1]))
+                             for p in published})
+    return [outcome]

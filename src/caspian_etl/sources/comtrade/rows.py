@@ -1,0 +1,210 @@
+"""Comtrade bulk files -> Arrow batches in the trade_flows shape (reading and mapping; no writing).
+
+A bulk file is gzipped (or plain) tab-separated text with the API's column names; the "final" bulk files lack
+the ISO and description columns, so areas are mapped from their M49 codes. Codes are read as dictionary
+strings (the mapping runs once per distinct value), numbers as text (a cell that is not a number becomes a
+reason, not a crash of the whole batch). Reasons found while mapping travel with the batch as `notes`.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from caspian_etl.contracts.countries import iso3_from_m49, normalise_iso3
+from caspian_etl.contracts.periods import PeriodError, parse_period
+from caspian_etl.contracts.schema import TableContract
+from caspian_etl.core.errors import ParseError
+from caspian_etl.core.snapshots import SnapshotEntry
+from caspian_etl.sources.comtrade.api import NAME as SOURCE_NAME
+from caspian_etl.sources.comtrade.api import NO_QUANTITY_UNITS, quantity_unit
+
+BLOCK_SIZE = 8 << 20  # bytes of text per record batch
+REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
+            "primaryValue")
+OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
+            "qtyUnitAbbr", "qty", "netWgt")
+NUMERIC = ("primaryValue", "netWgt", "qty")
+RAW_COLUMNS = REQUIRED + OPTIONAL
+# totals of a breakdown dimension: anything else is a breakdown row
+TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+# ---------------------------------------------------------------- reading
+
+def _open(path: Path) -> tuple[pa.NativeFile, list[str], str]:
+    """An Arrow input stream (gunzipped when the bytes are gzip), the header's columns and the delimiter."""
+    with open(path, "rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    with opener(path, "rb") as fh:
+        first = fh.readline(1 << 20).decode("utf-8-sig", "replace").rstrip("\r\n")
+    delimiter = "\t" if first.count("\t") >= first.count(",") else ","
+    header = [c.strip().strip('"') for c in first.split(delimiter)]
+    stream = pa.input_stream(str(path), compression="gzip" if compressed else None, buffer_size=1 << 20)
+    return stream, header, delimiter
+
+
+def read_batches(path: Path, name: str) -> Iterator[pa.RecordBatch]:
+    """The file's rows in record batches: codes as dictionary strings, numbers as text (checked later)."""
+    stream, header, delimiter = _open(path)
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        stream.close()
+        raise ParseError(f"{name}: not a Comtrade bulk file: header lacks {missing} (has {header[:8]}...)",
+                         source=SOURCE_NAME)
+    include = [c for c in RAW_COLUMNS if c in header]
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {c: (pa.string() if c in NUMERIC else dictionary) for c in include}
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
+            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=types,
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                break
+    except (pa.ArrowInvalid, OSError, EOFError) as exc:
+        raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})", source=SOURCE_NAME) from None
+    finally:
+        stream.close()
+
+
+# ---------------------------------------------------------------- mapping to trade_flows
+
+def as_text(column: pa.Array) -> pa.Array:
+    """A dictionary column as plain strings (other columns as they are)."""
+    return column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+
+
+def _map(column: pa.Array, fn: Callable[[str], object], type_: pa.DataType | None = None) -> pa.Array:
+    """Apply a Python function to each distinct value of a dictionary column, then broadcast."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    mapped = pa.array([fn(v) for v in column.dictionary.to_pylist()], type=type_ or pa.string())
+    return mapped.take(column.indices)
+
+
+def _period_parts(raw: str) -> tuple[str, str | None, object, object]:
+    """Comtrade period (2023, 202303) -> (period text, frequency, start, end); unparsed: (raw, None, None, None)."""
+    text = raw.strip()
+    candidate = f"{text[:4]}-{text[4:]}" if len(text) == 6 and text.isdigit() else text
+    if not (len(text) in (4, 6) and text.isdigit()):
+        return text, None, None, None
+    try:
+        p = parse_period(candidate)
+    except PeriodError:
+        return text, None, None, None
+    return p.code, p.frequency, p.start, p.end
+
+
+def _numbers(column: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """Text -> float64 (empty text -> null); also the mask of cells that are not numbers (None: all fine)."""
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    text = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+    try:
+        return pc.cast(text, pa.float64()), None
+    except pa.ArrowInvalid:
+        bad = pc.and_(pc.invert(pc.fill_null(pc.match_substring_regex(text, _NUMBER), True)), pc.is_valid(text))
+        cleaned = pc.if_else(bad, pa.scalar(None, pa.string()), text)
+        return pc.cast(pc.utf8_trim_whitespace(cleaned), pa.float64()), bad
+
+
+def _note(failed: pa.Array, prefix: str, raw: pa.Array | None = None, suffix: str = "") -> pa.Array:
+    if raw is None:
+        return pc.if_else(failed, pa.scalar(prefix + suffix), pa.scalar(None, pa.string()))
+    message = pc.binary_join_element_wise(pa.scalar(prefix), as_text(raw), pa.scalar(suffix), "")
+    return pc.if_else(failed, message, pa.scalar(None, pa.string()))
+
+
+@dataclass
+class Mapped:
+    table: pa.Table  # trade_flows shape, contract types
+    notes: list[pa.Array]  # reasons found while mapping (null where fine)
+    breakdown: pa.Array  # rows that are breakdowns of totals
+
+
+def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: SnapshotEntry) -> Mapped:
+    n = batch.num_rows
+    cols = {name: batch.column(name) for name in batch.schema.names}
+    notes: list[pa.Array] = []
+    nulls = pa.nulls(n, pa.string())
+
+    def country(code_col: str, iso_col: str, label: str) -> pa.Array:
+        out = _map(cols[code_col], iso3_from_m49)
+        if iso_col in cols:
+            out = pc.coalesce(_map(cols[iso_col], lambda v: normalise_iso3(v) if v else None), out)
+        missing = pc.is_null(out)
+        if pc.any(missing).as_py():
+            notes.append(_note(missing, f"{label}: no ISO3 code for Comtrade area '", cols[code_col], "'"))
+        return out
+
+    reporter = country("reporterCode", "reporterISO", "reporter")
+    partner = country("partnerCode", "partnerISO", "partner")
+
+    period_dict = cols["period"]
+    parts = [_period_parts(v) for v in period_dict.dictionary.to_pylist()]
+    idx = period_dict.indices
+    period = pa.array([p[0] for p in parts], pa.string()).take(idx)
+    frequency = pa.array([p[1] for p in parts], pa.string()).take(idx)
+    start = pa.array([p[2] for p in parts], pa.date32()).take(idx)
+    end = pa.array([p[3] for p in parts], pa.date32()).take(idx)
+    unparsed = pc.is_null(frequency)
+    if pc.any(unparsed).as_py():
+        notes.append(_note(unparsed, "period: '", cols["period"], "' is not a Comtrade year or yearmonth"))
+    freq_code = as_text(cols["freqCode"])
+    mismatch = pc.fill_null(pc.not_equal(freq_code, frequency), False)
+    if pc.any(mismatch).as_py():
+        notes.append(_note(mismatch, "freqCode '", cols["freqCode"], "' does not match the period"))
+
+    numbers = {}
+    for name in NUMERIC:
+        if name not in cols:
+            numbers[name] = pa.nulls(n, pa.float64())
+            continue
+        values, bad = _numbers(cols[name])
+        numbers[name] = values
+        if bad is not None and pc.any(bad).as_py():
+            notes.append(_note(bad, f"{name}: '", cols[name], "' is not a number"))
+
+    if "qtyUnitCode" in cols:
+        unit_code = as_text(cols["qtyUnitCode"])
+        no_quantity = pc.is_in(unit_code, value_set=pa.array(sorted(NO_QUANTITY_UNITS)))
+        unit = _map(cols["qtyUnitCode"], quantity_unit)
+    else:
+        no_quantity, unit = pa.repeat(pa.scalar(True), n), nulls
+    if "qtyUnitAbbr" in cols:
+        unit = pc.coalesce(_map(cols["qtyUnitAbbr"], lambda v: v if v and v != "N/A" else None), unit)
+    quantity = pc.if_else(no_quantity, pa.scalar(None, pa.float64()), numbers["qty"])
+    unit = pc.if_else(no_quantity, pa.scalar(None, pa.string()), unit)
+
+    breakdown = pa.repeat(pa.scalar(False), n)
+    for name, totals in TOTALS.items():
+        if name in cols:
+            breakdown = pc.or_(breakdown, _map(cols[name], lambda v, t=totals: v.strip() not in t, pa.bool_()))
+
+    desc = _map(cols["cmdDesc"], lambda v: v or None) if "cmdDesc" in cols else nulls
+    arrays = {
+        "reporter": reporter, "partner": partner, "flow": as_text(cols["flowCode"]),
+        "period": period, "frequency": frequency, "period_start": start, "period_end": end,
+        "classification": as_text(cols["classificationCode"]), "commodity_code": as_text(cols["cmdCode"]),
+        "commodity_desc": desc, "value_usd": numbers["primaryValue"], "net_weight_kg": numbers["netWgt"],
+        "quantity": quantity, "quantity_unit": unit,
+        "basis": pa.repeat(pa.scalar("official"), n), "claim_id": nulls,
+        "source": pa.repeat(pa.scalar(SOURCE_NAME), n), "source_url": pa.repeat(pa.scalar(entry.url), n),
+        "snapshot_sha256": pa.repeat(pa.scalar(entry.sha256), n),
+    }
+    table = pa.Table.from_arrays([arrays[c] for c in contract.column_names], schema=contract.arrow_schema())
+    return Mapped(table, notes, breakdown)
