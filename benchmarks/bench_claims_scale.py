@@ -78,7 +78,8 @@ def main() -> None:
         figures = queue.get()
         proc.join()
         out.append(figures)
-        print(f"rows={rows:>9} shape={args.shape} claims={figures['claims_s']:>7.2f}s derived={figures['derived_s']:>7.2f}s "
+        print(f"rows={rows:>9} shape={args.shape} claims={figures['claims_s']:>7.2f}s "
+              f"derived={figures['derived_s']:>7.2f}s "
               f"total={figures['total_s']:>7.2f}s peak_rss={figures['peak_rss_mb']} MB "
               f"({figures['claims_status']}/{figures['derived_status']})", flush=True)
     print(json.dumps(out))

@@ -15,9 +15,10 @@ from rich.table import Table
 
 from caspian_etl.core.errors import StorageError, UsageError
 from caspian_etl.core.redaction import redact
+from caspian_etl.core.results import RunSummary
 from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
 from caspian_etl.core.snapshots import check_selector
-from caspian_etl.pipeline.run import RunSummary
+from caspian_etl.pipeline.run import declared_tables
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -95,7 +96,7 @@ def print_summary(summary: RunSummary, paths: DataPaths) -> None:
     table = Table(title=f"caspian-etl run — {paths.root}")
     for col in ("table", "rows written", "rows quarantined", "sources failed"):
         table.add_column(col, justify="right" if col.startswith("rows") else "left")
-    for t in summary.tables():
+    for t in summary.tables(declared_tables()):
         table.add_row(t.table, str(t.rows_written), str(t.rows_quarantined), ", ".join(t.sources_failed) or "-")
     print_table(table)
     for r in summary.results:

@@ -34,13 +34,17 @@ T = TypeVar("T", str, bytes)
 MIN_GUESSED_SECRET = 16  # a variable that is a secret only by its name must look like a key (not "true")
 
 
+_DECLARED: set[str] = set()
+
+
+def declare_secret_env(*names: str) -> None:
+    """Name environment variables that hold secrets (every Source declares its `secret_env` when it is built)."""
+    _DECLARED.update(names)
+
+
 def declared_secret_env() -> set[str]:
-    """The variables known to hold secrets: every source's `secret_env` and the storage credentials."""
-    try:
-        from caspian_etl.sources import REGISTRY  # late: the sources import the HTTP layer, which imports this
-    except ImportError:  # an error raised while the registry itself is being imported
-        return set(EXTRA_SECRET_ENV)
-    return {n for source in REGISTRY.values() for n in source.secret_env} | set(EXTRA_SECRET_ENV)
+    """The variables known to hold secrets: every declared source's `secret_env` and the storage credentials."""
+    return _DECLARED | set(EXTRA_SECRET_ENV)
 
 
 def configured_secrets() -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # caspian_etl/core/resources.py -> caspian_etl
 _CHECKOUT_ROOT = _PACKAGE_DIR.parents[1]  # src/caspian_etl -> repository root
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
-
-from caspian_etl.derived import DERIVED, DERIVED_SOURCE
-from caspian_etl.sources import REGISTRY
 
 RunStatus = Literal["ok", "skipped", "failed"]
 RunMode = Literal["fetch", "replay"]  # fetched from the source (network, local file, ingested files) or replayed
@@ -69,12 +67,11 @@ class RunSummary:
     def failed(self) -> list[SourceResult]:
         return [r for r in self.results if r.status == "failed"]
 
-    def tables(self) -> list[TableSummary]:
+    def tables(self, declared_tables: Mapping[str, Iterable[str]] | None = None) -> list[TableSummary]:
+        """Rows per table; `declared_tables` (source -> its tables) lists a failed source's tables too."""
         rows: dict[str, TableSummary] = {}
         for result in self.results:
-            declared = REGISTRY[result.source].tables if result.source in REGISTRY else ()
-            if result.source == DERIVED_SOURCE:
-                declared = tuple(DERIVED)
+            declared = tuple((declared_tables or {}).get(result.source, ()))
             for table in declared:
                 rows.setdefault(table, TableSummary(table, 0, 0, []))
             for outcome in result.tables:

@@ -8,34 +8,16 @@ Adding one = a module with a DerivedTable + one entry in DERIVED.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-import pandas as pd
-
-from caspian_etl.core.settings import DataPaths
-from caspian_etl.derived import trade_mirror
-
-DERIVED_SOURCE = "derived"  # the file name (and `source` value) of derived rows
-
-
-@dataclass(frozen=True)
-class DerivedTable:
-    name: str  # the table built; its contract is schemas/<name>.yaml
-    inputs: tuple[str, ...]  # curated tables it reads (via caspian_etl.contracts.curated.read_table)
-    build: Callable[[DataPaths], pd.DataFrame]  # rows in the contract's shape
-    description: str = ""
-
+from caspian_etl.derived import citation_checks, claim_checks, targets, trade_mirror
+from caspian_etl.derived.base import DERIVED_SOURCE, DerivedTable
 
 # name -> DerivedTable, in the order they are built (a derived table may read an earlier one)
 DERIVED: dict[str, DerivedTable] = {
     trade_mirror.NAME: DerivedTable(trade_mirror.NAME, trade_mirror.INPUTS, trade_mirror.build,
                                     "each side's exports vs the other side's imports, turnover and claims"),
+    claim_checks.NAME: claim_checks.TABLE,
+    targets.NAME: targets.TABLE,
+    citation_checks.NAME: citation_checks.TABLE,
 }
 
-# Tables whose modules build their own DerivedTable (imported here, after DerivedTable exists).
-from caspian_etl.derived import citation_checks, claim_checks, targets  # noqa: E402
-
-DERIVED[claim_checks.NAME] = claim_checks.TABLE
-DERIVED[targets.NAME] = targets.TABLE
-DERIVED[citation_checks.NAME] = citation_checks.TABLE
+__all__ = ["DERIVED", "DERIVED_SOURCE", "DerivedTable"]

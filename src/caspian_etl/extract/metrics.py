@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.contracts.units import get_unit
-from caspian_etl.sources.reported import metrics
 
 UNCLASSIFIED = "unclassified_figure"
 

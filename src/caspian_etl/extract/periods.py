@@ -1,4 +1,5 @@
-"""The period a figure refers to, in the project's period grammar (caspian_etl.contracts.periods), read from its sentence.
+"""The period a figure refers to, in the project's period grammar (caspian_etl.contracts.periods), read from
+its sentence.
 
 Recognised: 'in 2024', 'January-November 2024', 'Jan.-Nov. 2024', 'the first 11 months of 2024', 'the first
 half of 2024', 'H1 2024', '1H2024', 'the first quarter of 2024', 'the first three quarters of 2021', 'March 2024',

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.contracts.units import UnitError, get_unit
-from caspian_etl.sources.reported import metrics
 
 REPORTED_THRESHOLD = 0.6  # claims below this do not feed the indicator tables
 LEVEL_KINDS = ("observation", "capacity")

@@ -21,7 +21,8 @@ PACKAGE = "caspian_etl"
 NOT_FOLLOWED = frozenset({"caspian_etl", "caspian_etl.sources", "caspian_etl.derived", "caspian_etl.pipeline.run",
                           "caspian_etl.core.results", "caspian_etl.pipeline.downstream"})
 # The path every source's rows take after its parser (caspian_etl.pipeline.run.curate: validate, quarantine, write)
-CURATION_PATH = ("caspian_etl.pipeline.run", "caspian_etl.contracts.validation", "caspian_etl.contracts.curated", "caspian_etl.contracts.schema")
+CURATION_PATH = ("caspian_etl.pipeline.run", "caspian_etl.contracts.validation", "caspian_etl.contracts.curated",
+                 "caspian_etl.contracts.schema")
 # ... and every derived table's (caspian_etl.pipeline.downstream.build_derived_table)
 DERIVATION_PATH = ("caspian_etl.contracts.validation", "caspian_etl.contracts.curated", "caspian_etl.contracts.schema")
 
@@ -96,7 +97,7 @@ def _relative(path: Path) -> str:
 
 def source_modules(source: object) -> tuple[str, ...]:
     """The modules whose code makes a source's rows: its parse (and own curate step) and the curation path."""
-    own = {getattr(source, "parse").__module__}
+    own = {source.parse.__module__}
     if getattr(source, "curate", None) is not None:
         own.add(source.curate.__module__)  # type: ignore[attr-defined]
     return tuple(sorted(own)) + CURATION_PATH
@@ -104,7 +105,7 @@ def source_modules(source: object) -> tuple[str, ...]:
 
 def derived_modules(build: object) -> tuple[str, ...]:
     """The modules whose code makes a derived table's rows: its build function's module and the write path."""
-    return (getattr(build, "__module__"), *DERIVATION_PATH)
+    return (build.__module__, *DERIVATION_PATH)
 
 
 def code_digest(modules: tuple[str, ...]) -> str:

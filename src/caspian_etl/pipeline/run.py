@@ -30,12 +30,12 @@ from caspian_etl.core.results import RunSummary, SourceResult, TableOutcome
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.core.snapshots import Snapshot, SnapshotStore, check_selector, iso_utc, mark_failed, utc_now
 from caspian_etl.core.state import load_state, record_result
-from caspian_etl.derived import DERIVED
+from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.pipeline.code_version import code_digest, source_modules
 from caspian_etl.pipeline.downstream import build_derived, publish
 from caspian_etl.pipeline.shrink import max_shrink, shrink_allowed, shrink_refusal
-from caspian_etl.sources import Source, Window, get_source
-from caspian_etl.sources.base import FetchContext
+from caspian_etl.sources import REGISTRY, Source, Window, get_source
+from caspian_etl.sources.base import FetchContext, ParseStep
 
 log = logging.getLogger(__name__)
 
@@ -160,24 +160,26 @@ def _check_table(source: Source, snapshot: Snapshot, paths: DataPaths, table: st
     return checked
 
 
-def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *,
-           allow_shrink: bool | None = None) -> list[TableOutcome]:
+def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *, allow_shrink: bool | None = None,
+           parse: ParseStep | None = None) -> list[TableOutcome]:
     """Parse a snapshot, validate every table of the source, then write them all -- or none.
 
     Validate everything first, publish after: a table that fails its contract, a write that would empty a
     table or shrink it by more than CASPIAN_ETL_MAX_SHRINK (unless `allow_shrink`, default from
     CASPIAN_ETL_ALLOW_SHRINK) or a write that fails (a full disk) leaves every curated file of the source as it
-    was. Quarantined rows are kept in data/quarantine either way. A source with `derive` builds its other
+    was. Quarantined rows are kept in data/quarantine either way. `parse` replaces the source's parse (a
+    source's own curate step hands its snapshots back this way). A source with `derive` builds its other
     tables from the rows of its parsed tables that passed validation, so a quarantined row feeds nothing.
     """
-    if source.curate is not None:  # a streaming source writes its own tables in batches
-        return source.curate(source, snapshot, paths)
+    if source.curate is not None and parse is None:  # a streaming source writes its own tables in batches
+        return source.curate(source, snapshot, paths, standard=lambda own_parse: curate(
+            source, snapshot, paths, allow_shrink=allow_shrink, parse=own_parse))
     options = {"share": max_shrink(), "allow_shrink": shrink_allowed() if allow_shrink is None else allow_shrink}
     metadata = {
         **source.origin_metadata(),
         "caspian_etl.snapshot_sha256": json.dumps(sorted(set(snapshot.sha256s))),
     }
-    frames = source.parse(snapshot)
+    frames = (parse or source.parse)(snapshot)
     _declared(source, frames)
     parsed = [t for t in source.tables if t in frames or source.derive is None]
     checked = {t: _check_table(source, snapshot, paths, t, frames.get(t), metadata, **options) for t in parsed}
@@ -316,6 +318,11 @@ def refuse_unsafe_file(source: str, path: Path) -> None:
         raise ConfigError(f"{path} is a symbolic link; ingest the file it points to, not the link", source=source)
     if not stat.S_ISREG(mode):
         raise ConfigError(f"{path} is not a regular file (a folder, device, FIFO or socket)", source=source)
+
+
+def declared_tables() -> dict[str, tuple[str, ...]]:
+    """Which tables each source (and the derived step) writes: the run summary lists them even when it fails."""
+    return {name: source.tables for name, source in REGISTRY.items()} | {DERIVED_SOURCE: tuple(DERIVED)}
 
 
 def run_pipeline(names: list[str], paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,

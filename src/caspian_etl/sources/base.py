@@ -14,16 +14,34 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import requests
 
 from caspian_etl.core.errors import FetchError
 from caspian_etl.core.http import HttpClient, HttpPolicy
+from caspian_etl.core.redaction import declare_secret_env
+from caspian_etl.core.results import TableOutcome
 from caspian_etl.core.settings import DataPaths, base_url
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, SnapshotWriter
 
 ParseResult = dict[str, pd.DataFrame]
+ParseStep = Callable[[Snapshot], ParseResult]
+
+
+class StandardCurate(Protocol):
+    """The standard parse -> validate -> quarantine -> write path, bound to one source and snapshot."""
+
+    def __call__(self, parse: ParseStep) -> list[TableOutcome]: ...
+
+
+class CurateStep(Protocol):
+    """A source's own curate step (e.g. bulk files written in batches); `standard` is the usual path, for the
+    snapshots it does not handle itself, with the parse function it wants used."""
+
+    def __call__(self, source: Source, snapshot: Snapshot, paths: DataPaths,
+                 standard: StandardCurate) -> list[TableOutcome]: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ class Source:
     homepage: str
     tables: tuple[str, ...]  # curated tables this source writes a file into
     fetch: Callable[["FetchContext"], None]
-    parse: Callable[[Snapshot], ParseResult]
+    parse: ParseStep
     default_base_url: str | None = None
     network: bool = True  # False: fetch reads a local file and works offline
     secret_env: tuple[str, ...] = ()  # environment variables holding secrets to keep out of every output
@@ -56,9 +74,9 @@ class Source:
     # when scheduled deployments run this source: a cron expression in UTC (None: only with the pipeline)
     schedule: str | None = None
     # A source whose snapshots are too big to parse into DataFrames (bulk files) writes its curated tables
-    # itself, in batches: curate(source, snapshot, paths) -> list[pipeline.TableOutcome]. None: the standard
-    # parse -> validate -> quarantine -> write path of caspian_etl.pipeline.run.curate.
-    curate: Callable[..., list] | None = None
+    # itself, in batches (see CurateStep). None: the standard parse -> validate -> quarantine -> write path
+    # of caspian_etl.pipeline.run.curate.
+    curate: CurateStep | None = None
     # Tables built from the rows of the parsed tables that passed validation (claims -> indicator rows), so a
     # quarantined row feeds nothing: derive({table: valid rows}) -> {table: rows}. None: parse gives every table.
     derive: Callable[[dict[str, pd.DataFrame]], ParseResult] | None = None
@@ -68,6 +86,9 @@ class Source:
         if self.default_base_url is None:
             raise ValueError(f"source {self.name} has no base URL")
         return base_url(self.name, self.default_base_url)
+
+    def __post_init__(self) -> None:
+        declare_secret_env(*self.secret_env)  # redacted from every stored byte and message, whoever writes it
 
     def secrets(self) -> list[str]:
         return [v for name in self.secret_env if (v := os.environ.get(name))]

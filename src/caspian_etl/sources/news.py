@@ -9,7 +9,8 @@ fetch: per publisher (caspian_etl.news.PUBLISHERS, or CASPIAN_ETL_NEWS_PUBLISHER
 parse: each article through the article extractor (trafilatura, plus its publisher's few rules); a page that yields
   no body is an error for that page (a quarantined claims row with the reason), never an empty success. Figures
   become `claims` rows; the promoted ones (caspian_etl.extract.promotion: confidence >= 0.6, a level of an
-  indicator metric with its own period) also feed the indicator tables as reported figures (caspian_etl.sources.reported).
+  indicator metric with its own period) also feed the indicator tables as reported figures
+  (caspian_etl.sources.reported).
 """
 
 from __future__ import annotations

@@ -7,44 +7,17 @@ unit it is converted to there. Rules:
 - a trade flow needs a period, so a trade figure stated without one stays in the claims table only;
 - a claim that cannot be mapped (a unit that does not convert) goes to the table's quarantine with the
   reason, never dropped.
+
+The metrics vocabulary itself lives in caspian_etl.contracts.metrics (the extractor reads it too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-
 import pandas as pd
-import yaml
 
+from caspian_etl.contracts.metrics import INDICATOR_TABLES, REPORTED_TABLES, Metric, metrics
 from caspian_etl.contracts.units import UnitError, convert, get_unit
 from caspian_etl.contracts.validation import REASON_COLUMN
-from caspian_etl.core.resources import schemas_dir
-
-INDICATOR_TABLES = ("macro_indicators", "energy_indicators", "corridor_indicators")
-REPORTED_TABLES = ("trade_flows", *INDICATOR_TABLES)
-
-
-@dataclass(frozen=True)
-class Metric:
-    id: str
-    name: str
-    description: str
-    table: str
-    unit: str
-    flow: str | None = None
-    commodity: str | None = None
-
-
-@lru_cache(maxsize=1)
-def metrics() -> dict[str, Metric]:
-    raw = yaml.safe_load((schemas_dir() / "metrics.yaml").read_text(encoding="utf-8"))["metrics"]
-    return {
-        mid: Metric(id=mid, name=spec["name"], description=" ".join(str(spec.get("description", "")).split()),
-                    table=spec["table"], unit=spec["unit"], flow=spec.get("flow"),
-                    commodity=None if spec.get("commodity") is None else str(spec["commodity"]))
-        for mid, spec in raw.items()
-    }
 
 
 def _text(value: object) -> str | None:
@@ -129,3 +102,6 @@ def claims_to_tables(claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
                    source_url=_text(claim["source_url"]), snapshot_sha256=claim["snapshot_sha256"])
         out[metric.table].append(row)
     return {table: pd.DataFrame(rows) for table, rows in out.items()}
+
+
+__all__ = ["INDICATOR_TABLES", "REPORTED_TABLES", "Metric", "claims_to_tables", "metrics"]

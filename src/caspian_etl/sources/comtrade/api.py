@@ -28,15 +28,16 @@ from caspian_etl.contracts.countries import iso3_from_m49, m49_from_iso3, normal
 from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.core.http import HttpPolicy
+from caspian_etl.core.results import TableOutcome
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
-from caspian_etl.sources.base import FetchContext, ParseResult, Source
+from caspian_etl.sources.base import FetchContext, ParseResult, ParseStep, Source, StandardCurate
+from caspian_etl.sources.comtrade import bulk
+from caspian_etl.sources.comtrade.codes import NAME, NO_QUANTITY_UNITS, TABLE, quantity_unit
 from caspian_etl.sources.parsing import fill_period, load_json, row_reason
 
 log = logging.getLogger(__name__)
 
-NAME = "comtrade"
-TABLE = "trade_flows"
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
 KEY_ENV = "COMTRADE_API_KEY"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -63,17 +64,6 @@ COMMODITIES = ("TOTAL", *CHAPTERS, *HEADINGS)
 # and crude oil (2709), so "8.1 Mt of grain exports" or a marketing-year total can be checked.
 WORLD = 0
 WORLD_COMMODITIES = ("10", "1001", "27", "2709")
-# Comtrade quantity unit codes (bulk files give only the code; the API also gives the abbreviation)
-QTY_UNITS = {"5": "u", "8": "kg", "7": "l", "12": "m³"}
-NO_QUANTITY_UNITS = frozenset({"-1", "1"})  # N/A and "No Quantity"
-
-
-def quantity_unit(code: object) -> str | None:
-    """The unit of a Comtrade qtyUnitCode: its abbreviation where known, else the code itself (never a guess)."""
-    text = str(code).strip()
-    if not text or text in NO_QUANTITY_UNITS:
-        return None
-    return QTY_UNITS.get(text, f"qtyUnitCode {text}")
 
 
 def _codes(raw: str, what: str) -> tuple[int, ...]:
@@ -306,7 +296,7 @@ def parse(snapshot: Snapshot) -> ParseResult:
     return {TABLE: pd.DataFrame(rows)}
 
 
-def _api_parse_without(reporter_years: set[tuple[str, int]]):
+def _api_parse_without(reporter_years: set[tuple[str, int]]) -> ParseStep:
     """parse(), leaving out the reporter-years that bulk files own (their partition files hold them)."""
     def parse_api(snapshot: Snapshot) -> ParseResult:
         frame = parse(snapshot)[TABLE]
@@ -322,15 +312,12 @@ def _api_parse_without(reporter_years: set[tuple[str, int]]):
     return parse_api
 
 
-def curate(source: Source, snapshot: Snapshot, paths: DataPaths) -> list:
-    """Bulk snapshots stream into partition files; API snapshots take the standard parse/validate/write path."""
-    from caspian_etl.pipeline import run as pipeline  # late: both import the source registry
-    from caspian_etl.sources.comtrade import bulk as comtrade_bulk
-
-    if comtrade_bulk.is_bulk_snapshot(snapshot):
-        return comtrade_bulk.curate_bulk(source, snapshot, paths)
-    owned = comtrade_bulk.bulk_reporter_years(paths)
-    return pipeline.curate(replace(source, curate=None, parse=_api_parse_without(owned)), snapshot, paths)
+def curate(source: Source, snapshot: Snapshot, paths: DataPaths, standard: StandardCurate) -> list[TableOutcome]:
+    """Bulk snapshots stream into partition files; API snapshots take the standard parse/validate/write path,
+    without the reporter-years that bulk partition files own."""
+    if bulk.is_bulk_snapshot(snapshot):
+        return bulk.curate_bulk(source, snapshot, paths)
+    return standard(_api_parse_without(bulk.bulk_reporter_years(paths)))
 
 
 SOURCE = Source(

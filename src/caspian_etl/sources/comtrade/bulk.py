@@ -40,14 +40,15 @@ from caspian_etl.core.atomic import atomic_write
 from caspian_etl.core.background import SerialWorker, prefetch
 from caspian_etl.core.errors import ContractError, ParseError
 from caspian_etl.core.locks import table_lock
+from caspian_etl.core.results import TableOutcome
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
+from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
+from caspian_etl.sources.comtrade.codes import TABLE
 from caspian_etl.sources.comtrade.rows import RAW_COLUMNS, Mapped, as_text, read_batches, to_trade_flows
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAME = "comtrade"
-TABLE = "trade_flows"
 FLUSH_ROWS = 262_144  # rows buffered per partition before a row group is written
 MAX_BUFFERED_ROWS = 1_048_576  # rows buffered over all partitions
 # the natural key minus what is constant in one partition (source, reporter, claim_id): packed into an int64
@@ -348,10 +349,8 @@ def _drop_reporter_years(paths: DataPaths, api_file: Path, owned: set[tuple[str,
     return dropped
 
 
-def curate_bulk(source: object, snapshot: Snapshot, paths: DataPaths) -> list:
+def curate_bulk(source: object, snapshot: Snapshot, paths: DataPaths) -> list[TableOutcome]:
     """The comtrade source's curate step for ingested bulk files (see the module docstring)."""
-    from caspian_etl.pipeline.run import TableOutcome  # late: pipeline imports the source registry
-
     outcome = TableOutcome(TABLE)
     origin = source.origin_metadata() if hasattr(source, "origin_metadata") else {}
     ingest = BulkIngest(snapshot, paths, origin)

@@ -22,8 +22,8 @@ from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import TableContract
 from caspian_etl.core.errors import ParseError
 from caspian_etl.core.snapshots import SnapshotEntry
-from caspian_etl.sources.comtrade.api import NAME as SOURCE_NAME
-from caspian_etl.sources.comtrade.api import NO_QUANTITY_UNITS, quantity_unit
+from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
+from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
 
 BLOCK_SIZE = 8 << 20  # bytes of text per record batch
 REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
