@@ -28,6 +28,42 @@ def test_import_linter_contracts_are_kept() -> None:
     assert "0 broken" in done.stdout
 
 
+def test_no_module_imports_itself_back() -> None:
+    """No cycle between any two modules, a package's __init__ included (import-linter's sibling contract does
+    not see a module importing its own package, which breaks at import time as surely)."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (test extras)")
+    graph = grimp.build_graph("caspian_etl")
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan: strongly connected components of more than one module are cycles
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    assert cycles == []
+
+
 def test_top_floor_is_small() -> None:
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(top) <= MAX_TOP_FLOOR, top

@@ -24,7 +24,7 @@ from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.units import UnitError, get_unit
 from caspian_etl.core.settings import DataPaths
-from caspian_etl.derived import DerivedTable
+from caspian_etl.derived.base import DerivedTable
 from caspian_etl.sources.claims import stated_precision
 
 NAME = "citation_checks"
