@@ -35,11 +35,12 @@ def _names(modules: tuple[str, ...]) -> set[str]:
 
 def test_code_of_a_source_is_its_parser_and_the_helpers_it_imports() -> None:
     claims = _names(source_modules(REGISTRY["claims"]))
-    assert {"caspian_etl/sources/claims.py", "caspian_etl/reported.py", "caspian_etl/units.py",
-            "caspian_etl/periods.py", "caspian_etl/validation.py", "caspian_etl/pipeline.py"} <= claims
-    assert "caspian_etl/sources/worldbank.py" not in claims and "caspian_etl/report/charts.py" not in claims
+    assert {"caspian_etl/sources/claims.py", "caspian_etl/sources/reported.py", "caspian_etl/contracts/units.py",
+            "caspian_etl/contracts/periods.py", "caspian_etl/contracts/validation.py",
+            "caspian_etl/pipeline/run.py"} <= claims
+    assert "caspian_etl/sources/worldbank.py" not in claims and "caspian_etl/publish/report/charts.py" not in claims
     bulk = _names(source_modules(REGISTRY["comtrade"]))
-    assert {"caspian_etl/comtrade_bulk.py", "caspian_etl/comtrade_bulk_rows.py"} <= bulk  # a late import counts
+    assert {"caspian_etl/sources/comtrade/bulk.py", "caspian_etl/sources/comtrade/rows.py"} <= bulk
     checks = _names(derived_modules(DERIVED["claim_checks"].build))
     assert "caspian_etl/derived/observations.py" in checks and "caspian_etl/derived/trade_mirror.py" not in checks
 
