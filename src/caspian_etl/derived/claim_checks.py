@@ -9,7 +9,9 @@ Matching (schemas/claim_checks.yaml says the same for readers):
 - time: flows and forecasts compare within the same period only. Capacities (standing figures) carry the
   time they are valid: their period, else the year they were stated (`stated_on`, else the document's date);
   two capacities valid at different times, or one with no date at all, are `not_comparable` (validity);
-- never two claims of one document, nor two claims citing the same URL.
+- never two claims of one document, nor two claims citing the same URL;
+- at most MAX_COMPARED (20) figures per claim, official series first; when more match, the match note says
+  so (a registry restating one figure N times would otherwise give N x N rows and work).
 
 Each figure stands for an interval: its value plus or minus half a unit of its last written digit (the
 `precision` of the claims table), a bound ("more than 1.4 Mt" is 1.4 or more), or the stated range whose end
