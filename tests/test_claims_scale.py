@@ -93,3 +93,16 @@ def test_official_months_are_summed_once_per_distinct_period(monkeypatch) -> Non
     summed = equivalents.aggregate_to_periods(months, wanted)
     assert len(summed) == 1 and summed[0]["value"] == 12.0
     assert parts[0] == 1
+
+
+def test_an_official_capacity_row_still_checks_an_observation_of_its_period() -> None:
+    """SYNTHETIC official row of kind capacity: the index must not hide it from an observation claim."""
+    official = pd.DataFrame([{**{c: None for c in COLUMNS}, "metric": "trade_turnover", "kind": "capacity",
+                              "country": "KAZ", "partner": "AZE", "period": "2023", "frequency": "A",
+                              "period_start": date(2023, 1, 1), "period_end": date(2023, 12, 31), "value": 5e8,
+                              "unit": "USD", "stated_value": 5e8, "stated_unit": "USD", "basis": "official",
+                              "source": "synthetic", "table": "trade_flows", "ref": "T:H6:TOTAL",
+                              "document_key": "official|synthetic", "snapshot_sha256": "6" * 64, "low": 5e8,
+                              "high": 5e8}], columns=COLUMNS)
+    checks = claim_checks.check_claims(_repeats(1), official)
+    assert list(checks["compared_basis"]) == ["official"] and list(checks["verdict"]) == ["consistent"]

@@ -184,19 +184,16 @@ def _examine(claim: dict, other: dict, name: str) -> dict | None:
 Index = dict[tuple, dict[str, list[tuple[int, dict]]]]
 
 
-def _bucket(figure: dict, side: str) -> tuple:
-    period = None if figure["kind"] in STANDING_KINDS else figure["period"]
-    return (figure["metric"], pair_key(figure["metric"], figure["country"], figure["partner"]), side, period)
-
-
 def _index(figures: list[dict]) -> Index:
     index: Index = {}
     for position, figure in enumerate(figures):
-        side = "official" if figure["basis"] == "official" else figure["kind"]
-        if figure["basis"] == "official":  # official rows meet claims of any period rule: index under both
-            keys = {_bucket(figure, side), (*_bucket(figure, side)[:3], None)}
+        metric, pair = figure["metric"], pair_key(figure["metric"], figure["country"], figure["partner"])
+        if figure["basis"] == "official":
+            # an official row checks a flow of its own period and a capacity of any time: listed under both
+            keys = {(metric, pair, "official", figure["period"]), (metric, pair, "official", None)}
         else:
-            keys = {_bucket(figure, side)}
+            period = None if figure["kind"] in STANDING_KINDS else figure["period"]
+            keys = {(metric, pair, figure["kind"], period)}
         for key in keys:
             index.setdefault(key, {}).setdefault(figure["document_key"], []).append((position, figure))
     return index
