@@ -131,3 +131,22 @@ def test_every_derived_table_builds_from_empty_inputs(paths) -> None:
         outcome = build_derived_table(name, paths)
         assert outcome.error is None, outcome.error
         assert outcome.rows_written == 0 and read_table(paths, name).empty
+
+
+def test_a_turnover_claim_with_no_partner_is_left_out_not_a_crash() -> None:
+    """SYNTHETIC rows: a turnover target and a reported turnover naming only one side (no partner) cannot be
+    put in a mirror of two sides; the mirror is built without them (it used to fail sorting the pair)."""
+    from caspian_etl.derived.trade_mirror import build_mirror
+
+    period = dict(period="2030", frequency="A", period_start=pd.Timestamp("2030-01-01"),
+                  period_end=pd.Timestamp("2030-12-31"))
+    claims = pd.DataFrame([{
+        "claim_id": "synthetic-no-partner", "metric": "trade_turnover", "kind": "target", "country": "KAZ",
+        "partner": None, "value": 1e9, "unit": "USD", **period, "document": "synthetic", "source": "claims",
+        "snapshot_sha256": "b" * 64}], columns=load_contract("claims").column_names)
+    reported = {**flow("claims", "KAZ", None, "T", 900 * M, period="2030"), "basis": "reported",
+                "claim_id": "synthetic-no-partner-2"}
+    trade = pd.DataFrame([reported], columns=load_contract("trade_flows").column_names).astype(
+        {"period_start": "datetime64[ns]", "period_end": "datetime64[ns]"})
+    mirror = build_mirror(trade, claims)
+    assert mirror.empty or not mirror["importer"].isna().any()

@@ -9,7 +9,9 @@ Matching (schemas/claim_checks.yaml says the same for readers):
 - time: flows and forecasts compare within the same period only. Capacities (standing figures) carry the
   time they are valid: their period, else the year they were stated (`stated_on`, else the document's date);
   two capacities valid at different times, or one with no date at all, are `not_comparable` (validity);
-- never two claims of one document, nor two claims citing the same URL.
+- never two claims of one document, nor two claims citing the same URL;
+- at most MAX_COMPARED (20) figures per claim, official series first; when more match, the match note says
+  so (a registry restating one figure N times would otherwise give N x N rows and work).
 
 Each figure stands for an interval: its value plus or minus half a unit of its last written digit (the
 `precision` of the claims table), a bound ("more than 1.4 Mt" is 1.4 or more), or the stated range whose end
@@ -94,9 +96,13 @@ def _time(claim: dict, other: dict) -> tuple[bool, str | None]:
     return False, reasons.validity(claim, other, _time_text(a), _time_text(b))
 
 
+# the kinds of claim an official series checks (a target is never "wrong" against one)
+OFFICIAL_KINDS = ("observation", "capacity", "forecast")
+
+
 def _kinds_meet(claim: dict, other: dict) -> bool:
     if other["basis"] == "official":
-        return claim["kind"] in ("observation", "capacity", "forecast")
+        return claim["kind"] in OFFICIAL_KINDS
     return other["kind"] == claim["kind"]
 
 
@@ -155,20 +161,81 @@ def _pair_row(claim: dict, other: dict, name: str, verdict: Verdict, reason: str
     }
 
 
-def _checks_of(claim: dict, candidates: list[dict], name: str) -> list[dict]:
-    rows = []
-    for other in candidates:
-        if not _kinds_meet(claim, other) or not _independent(claim, other):
+# At most this many comparison rows per claim (official series first): a registry restating one figure in
+# thousands of documents would otherwise make the table (and its memory) grow with the square of its size.
+MAX_COMPARED = 20
+CAPPED_NOTE = f"compared with the first {MAX_COMPARED} independent figures; more state this figure"
+
+
+def _examine(claim: dict, other: dict, name: str) -> dict | None:
+    """The check row of one candidate figure, or None when the pair is no check (kinds, independence, time)."""
+    if not _kinds_meet(claim, other) or not _independent(claim, other):
+        return None
+    comparable, why_not = _time(claim, other)
+    if why_not is not None:
+        return _pair_row(claim, other, name, NOT_COMPARABLE, why_not, comparability="validity")
+    if not comparable:
+        return None
+    verdict, excess, excess_pct, reason = compare(claim, other)
+    return _pair_row(claim, other, name, verdict, reason, excess=excess, excess_pct=excess_pct)
+
+
+# (metric, pair, "official" or the reported kind, period or None for standing kinds) -> document key ->
+# [(position, figure)]: a claim visits only the figures it can match, never its own document's
+Index = dict[tuple, dict[str, list[tuple[int, dict]]]]
+
+
+def _index(figures: list[dict]) -> Index:
+    index: Index = {}
+    for position, figure in enumerate(figures):
+        metric, pair = figure["metric"], pair_key(figure["metric"], figure["country"], figure["partner"])
+        if figure["basis"] == "official":
+            # an official row checks a flow of its own period and a capacity of any time: listed under both
+            keys = {(metric, pair, "official", figure["period"]), (metric, pair, "official", None)}
+        else:
+            period = None if figure["kind"] in STANDING_KINDS else figure["period"]
+            keys = {(metric, pair, figure["kind"], period)}
+        for key in keys:
+            index.setdefault(key, {}).setdefault(figure["document_key"], []).append((position, figure))
+    return index
+
+
+def _candidates(claim: dict, index: Index):
+    """Official series first, then the claims of other documents of the same metric, pair, kind and period."""
+    standing = claim["kind"] in STANDING_KINDS
+    if not standing and not claim["period"]:
+        return  # a flow without a period compares with nothing (see _time)
+    metric, pair = claim["metric"], pair_key(claim["metric"], claim["country"], claim["partner"])
+    period = None if standing else claim["period"]
+    sides = ("official", claim["kind"]) if claim["kind"] in OFFICIAL_KINDS else (claim["kind"],)
+    for side in sides:
+        for document, figures in index.get((metric, pair, side, period), {}).items():
+            if document != claim["document_key"]:
+                yield from figures
+
+
+def checks_of(claim: dict, index: Index, name: str) -> tuple[list[dict], bool]:
+    """Up to MAX_COMPARED check rows of the claim, in the order of the figures, and whether more matched (the
+    search stops there: going on would make the work grow with claims x figures again)."""
+    found: list[tuple[int, dict]] = []
+    for position, other in _candidates(claim, index):
+        row = _examine(claim, other, name)
+        if row is None:
             continue
-        comparable, why_not = _time(claim, other)
-        if why_not is not None:
-            rows.append(_pair_row(claim, other, name, NOT_COMPARABLE, why_not, comparability="validity"))
-            continue
-        if not comparable:
-            continue
-        verdict, excess, excess_pct, reason = compare(claim, other)
-        rows.append(_pair_row(claim, other, name, verdict, reason, excess=excess, excess_pct=excess_pct))
-    return rows
+        if len(found) == MAX_COMPARED:
+            return [row for _, row in sorted(found, key=lambda item: item[0])], True
+        found.append((position, row))
+    return [row for _, row in sorted(found, key=lambda item: item[0])], False
+
+
+def _unit_row(claim: pd.Series, claim_id: str, reason: str, names: dict[str, str]) -> dict:
+    text = f"{reasons.number(float(claim['value']))} {claim['unit']} ({claim['publisher']})"
+    return {"claim_id": claim_id, "metric": claim["metric"], "metric_name": names.get(claim["metric"], claim["metric"]),
+            "kind": claim["kind"], "country": claim["country"], "partner": claim["partner"], "period": claim["period"],
+            "value": float(claim["value"]), "unit": claim["unit"], "document": claim["document"],
+            "publisher": claim["publisher"], "origin": claim.get("origin"), "published": claim["published"],
+            "source_url": claim["source_url"], "snapshot_sha256": claim["snapshot_sha256"],
+            "verdict": NOT_COMPARABLE, "comparability": "unit", "reason": reasons.unit(text, reason)}
 
 
 def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
@@ -179,31 +246,28 @@ def check_claims(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     official_figures = records(official)
     # monthly and quarterly official rows added up to the claims' own periods, when complete
     official_figures += aggregate_to_periods(official_figures, claim_figures)
-    candidates: dict[tuple, list[dict]] = {}
-    for figure in [*claim_figures, *official_figures]:
-        key = (figure["metric"], pair_key(figure["metric"], figure["country"], figure["partner"]))
-        candidates.setdefault(key, []).append(figure)
-    rows = []
+    index = _index([*claim_figures, *official_figures])
+    columns = load_contract(NAME).column_names
+    rows = {column: [] for column in columns}  # gathered by column: a dict per row costs ~10x its cells
     for claim in claim_figures:
-        key = (claim["metric"], pair_key(claim["metric"], claim["country"], claim["partner"]))
-        found = _checks_of(claim, candidates.get(key, []), names[claim["metric"]])
+        found, more = checks_of(claim, index, names[claim["metric"]])
+        for row in found:
+            if more:
+                row["match_note"] = f"{row['match_note']}; {CAPPED_NOTE}" if row["match_note"] else CAPPED_NOTE
         if not found:
             found = [{**_row(claim, names[claim["metric"]]), "verdict": NO_DATA,
                       "reason": reasons.nothing(claim, names[claim["metric"]])}]
-        rows.extend(found)
+        _gather(rows, found)
     by_id = claims.set_index("claim_id")
     for skipped in unconvertible:  # every claim gets a row, even one whose unit cannot be compared
-        c = by_id.loc[skipped.claim_id]
-        text = f"{reasons.number(float(c['value']))} {c['unit']} ({c['publisher']})"
-        rows.append({"claim_id": skipped.claim_id, "metric": c["metric"],
-                     "metric_name": names.get(c["metric"], c["metric"]), "kind": c["kind"], "country": c["country"],
-                     "partner": c["partner"], "period": c["period"], "value": float(c["value"]), "unit": c["unit"],
-                     "document": c["document"], "publisher": c["publisher"], "origin": c.get("origin"),
-                     "published": c["published"], "source_url": c["source_url"],
-                     "snapshot_sha256": c["snapshot_sha256"], "verdict": NOT_COMPARABLE, "comparability": "unit",
-                     "reason": reasons.unit(text, skipped.reason)})
-    columns = load_contract(NAME).column_names
+        _gather(rows, [_unit_row(by_id.loc[skipped.claim_id], skipped.claim_id, skipped.reason, names)])
     return pd.DataFrame(rows, columns=columns)
+
+
+def _gather(columns: dict[str, list], rows: list[dict]) -> None:
+    for row in rows:
+        for column, values in columns.items():
+            values.append(row.get(column))
 
 
 def build(paths: DataPaths) -> pd.DataFrame:

@@ -119,10 +119,15 @@ def aggregate_to_periods(rows: list[dict], wanted: list[dict]) -> list[dict]:
         key = (row["metric"], row["kind"], row["ref"], row["source"], row["table"], row["country"],
                row["partner"], row["frequency"])
         groups.setdefault(key, {})[row["period"]] = row
-    out, seen = [], set()
+    out, seen, asked = [], set(), set()
     for period in wanted:
         if period["period_start"] is None or period["frequency"] in ("M", "D", None):
             continue
+        # each distinct period once: a registry states the same period thousands of times (claims x series)
+        asked_key = (period["period"], period["frequency"], period["period_start"], period["period_end"])
+        if asked_key in asked:
+            continue
+        asked.add(asked_key)
         for key, by_period in groups.items():
             parts = _parts(period["period_start"], period["period_end"], key[-1])
             if not parts or len(parts) < 2 or any(p not in by_period for p in parts):

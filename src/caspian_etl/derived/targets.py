@@ -72,18 +72,34 @@ def _preference(target: dict):
     return key
 
 
-def _by_period(target: dict, pool: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Observations for the target, grouped by period, oldest first; each group in order of preference."""
-    frequency = target["frequency"] or "A"
-    pair = pair_key(target["metric"], target["country"], target["partner"])
-    groups: dict[str, list[dict]] = {}
+Observations = dict[tuple, list[tuple[str, list[dict]]]]
+
+
+def observation_index(pool: list[dict]) -> Observations:
+    """Observations by (metric, frequency, country pair), grouped by period, oldest first: built once, so a
+    target looks up its own figures instead of scanning the whole pool (targets x figures)."""
+    index: dict[tuple, dict[str, list[dict]]] = {}
     for figure in pool:
-        if (figure["metric"] == target["metric"] and figure["kind"] == "observation"
-                and figure["frequency"] == frequency and figure["period_end"] is not None
-                and pair_key(figure["metric"], figure["country"], figure["partner"]) == pair):
-            groups.setdefault(figure["period"], []).append(figure)
-    ordered = sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
-    return [(period, sorted(figures, key=_preference(target))) for period, figures in ordered]
+        if figure["kind"] == "observation" and figure["period_end"] is not None:
+            pair = pair_key(figure["metric"], figure["country"], figure["partner"])
+            index.setdefault((figure["metric"], figure["frequency"], pair), {}).setdefault(
+                figure["period"], []).append(figure)
+    return {key: sorted(groups.items(), key=lambda item: (item[1][0]["period_end"], item[0]))
+            for key, groups in index.items()}
+
+
+def _by_period(target: dict, pool: list[dict] | Observations) -> list[tuple[str, list[dict]]]:
+    """Observations for the target, grouped by period, oldest first; the groups a row uses (the last two, or
+    the plan's own year) in order of preference."""
+    index = pool if isinstance(pool, dict) else observation_index(pool)
+    frequency = target["frequency"] or "A"
+    ordered = index.get((target["metric"], frequency, pair_key(target["metric"], target["country"],
+                                                                target["partner"])), [])
+    if target.get("target_type") == "plan" and target["period"]:
+        # a plan is for its own year: an earlier year's figure neither meets nor misses it
+        ordered = [(period, figures) for period, figures in ordered if period == target["period"]]
+    return [(period, sorted(figures, key=_preference(target)) if i >= len(ordered) - 2 else figures)
+            for i, (period, figures) in enumerate(ordered)]
 
 
 def _status(row: dict, lower: bool, interval: tuple[float, float] | None, target_type: str | None) -> Status:
@@ -107,8 +123,9 @@ def _status(row: dict, lower: bool, interval: tuple[float, float] | None, target
     return "on_course" if ((recent <= required) if lower else (recent >= required)) else "behind"
 
 
-def track(target: dict, pool: list[dict], metric_name: str) -> dict:
-    """One targets row for a target claim (an observation-shaped dict) against the observation pool."""
+def track(target: dict, pool: list[dict] | Observations, metric_name: str) -> dict:
+    """One targets row for a target claim (an observation-shaped dict) against the observation pool (a list
+    of figures, or its observation_index)."""
     lower = lower_is_better(target["metric"])
     deadline = target["period_end"] if target["period"] else None
     row = {
@@ -127,9 +144,6 @@ def track(target: dict, pool: list[dict], metric_name: str) -> dict:
              "recent_annual_growth_pct", "latest_snapshot_sha256"]
     row.update(dict.fromkeys(empty))
     periods = _by_period(target, pool)
-    if target.get("target_type") == "plan" and target["period"]:
-        # a plan is for its own year: an earlier year's figure neither meets nor misses it
-        periods = [(period, figures) for period, figures in periods if period == target["period"]]
     interval = None
     if periods:
         period, figures = periods[-1]
@@ -196,7 +210,7 @@ def track_targets(claims: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     official_figures = records(official)
     years = [{"period": str(y), "frequency": "A", "period_start": date(y, 1, 1), "period_end": date(y, 12, 31)}
              for y in sorted({f["period_start"].year for f in official_figures if f["period_start"] is not None})]
-    pool = records(observed) + official_figures + aggregate_to_periods(official_figures, years)
+    pool = observation_index(records(observed) + official_figures + aggregate_to_periods(official_figures, years))
     rows = [track(target, pool, names[target["metric"]])
             for target in merge_restated(records(observed[observed["kind"] == "target"]))]
     return pd.DataFrame(rows, columns=load_contract(NAME).column_names)

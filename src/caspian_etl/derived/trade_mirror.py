@@ -75,7 +75,8 @@ def _claimed(trade: pd.DataFrame) -> pd.DataFrame:
 
 def _targets(claims: pd.DataFrame) -> pd.DataFrame:
     """Turnover targets with a year, as (pair, year) -> value in USD."""
-    t = claims[(claims["metric"] == "trade_turnover") & (claims["kind"] == "target") & (claims["frequency"] == "A")]
+    t = claims[(claims["metric"] == "trade_turnover") & (claims["kind"] == "target") & (claims["frequency"] == "A")
+               & claims["country"].notna() & claims["partner"].notna()]  # a mirror needs both sides
     rows = []
     for _, c in t.sort_values("claim_id").iterrows():
         pair = frozenset((c["country"], c["partner"]))
@@ -95,7 +96,8 @@ def _claims_only_rows(mirror: pd.DataFrame, claimed: pd.DataFrame, targets: pd.D
     covered = set(zip(mirror["exporter"], mirror["importer"], mirror["period"], strict=False)) if len(mirror) else set()
     pairs = [frozenset(p) for p in zip(claimed["reporter"], claimed["partner"], strict=True)] + list(targets["pair"])
     years = list(claimed["period"]) + list(targets["period"])
-    wanted = {(*sorted(pair), year) for pair, year in zip(pairs, years, strict=True) if len(pair) == 2}
+    wanted = {(*sorted(pair), year) for pair, year in zip(pairs, years, strict=True)
+              if len(pair) == 2 and all(isinstance(side, str) for side in pair)}
     rows = []
     for a, b, year in sorted(wanted):
         for exporter, importer in ((a, b), (b, a)):
