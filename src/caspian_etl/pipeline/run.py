@@ -222,12 +222,12 @@ def _type_name(exc: BaseException) -> str:
 
 
 AcquireStep = Callable[..., Acquired]
-CurateStep = Callable[[Source, Snapshot, DataPaths], list[TableOutcome]]
+CurateRun = Callable[[Source, Snapshot, DataPaths], list[TableOutcome]]  # curate, or a Prefect task wrapping it
 
 
 def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: str | None = None,
                window: Window | None = None, acquire_step: AcquireStep = acquire,
-               curate_step: CurateStep = curate) -> SourceResult:
+               curate_step: CurateRun = curate) -> SourceResult:
     """Acquire, parse, validate and write one source. Never raises for the source's own failures.
 
     The Prefect flows pass task-wrapped versions of `acquire` and `curate` as the steps (retries, UI).
