@@ -7,19 +7,8 @@ import pytest
 
 from caspian_etl.core.errors import FetchError, ResponseTooLarge
 from caspian_etl.core.http import USER_AGENT, HostThrottle, HttpClient, HttpPolicy, Redactor, parse_retry_after
+from tests.http_client import Sleeps, client
 from tests.httpserver import Reply
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def client(policy: HttpPolicy | None = None, **kw) -> tuple[HttpClient, Sleeps]:
-    sleeps = Sleeps()
-    policy = policy or HttpPolicy(max_attempts=4, backoff_base=1.0, jitter=0.5, min_interval=0)
-    http = HttpClient("testsrc", policy, sleep=sleeps, rng=lambda: 0.5, throttle=HostThrottle(sleep=sleeps), **kw)
-    return http, sleeps
 
 
 def test_200_returns_body_validators_and_sends_identity(server) -> None:

@@ -6,29 +6,22 @@ from __future__ import annotations
 
 import socket
 import time
+from functools import partial
 
 import pytest
 
 from caspian_etl.core.errors import DeadlineExceeded, FetchError, ParseError, TooManyRedirects, is_transient
-from caspian_etl.core.http import HostThrottle, HttpClient, HttpPolicy
+from caspian_etl.core.http import HttpPolicy
 from caspian_etl.core.redaction import REDACTED, Redactor
 from caspian_etl.sources.parsing import load_json
+from tests.http_client import client as _client
 from tests.httpserver import Reply, ScriptedServer
+
+client = partial(_client, source="comtrade")  # the secrets tests speak as the comtrade source
 
 KEY = "0123456789abcdef0123456789abcdef"  # synthetic, shaped like a Comtrade subscription key
 HEADER = "Ocp-Apim-Subscription-Key"
 
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def client(policy: HttpPolicy | None = None, **kw) -> tuple[HttpClient, Sleeps]:
-    sleeps = Sleeps()
-    policy = policy or HttpPolicy(max_attempts=4, backoff_base=1.0, jitter=0.5, min_interval=0)
-    http = HttpClient("comtrade", policy, sleep=sleeps, rng=lambda: 0.5, throttle=HostThrottle(sleep=sleeps), **kw)
-    return http, sleeps
 
 
 @pytest.fixture
