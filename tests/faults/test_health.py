@@ -82,3 +82,13 @@ def test_news_that_reaches_no_publisher_fails_with_the_reasons(server, paths, mo
     for name in ("astanatimes", "inform", "trend"):
         assert f"{name}:" in result.reason
     assert source_status(paths, "news").health == "failing"
+
+
+def test_an_offline_run_with_nothing_to_replay_is_no_replay(paths) -> None:
+    """`run --offline` on a source with no stored snapshot is skipped: status must not show it as replayed."""
+    result = run_source("worldbank", paths, offline=True)
+    assert result.status == "skipped" and result.snapshot_id is None
+    state = load_state(paths, "worldbank")
+    assert state["last_run"]["status"] == "skipped"
+    assert "last_replay" not in state and "last_fetch" not in state
+    assert source_status(paths, "worldbank").health == "never"

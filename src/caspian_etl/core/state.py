@@ -69,7 +69,8 @@ def fold_result(state: dict, result: dict) -> None:
     elif result["status"] == "failed":
         state["last_error"] = {"at": result["finished_at"], "reason": result["reason"]}
     if run_mode(result) == "replay":
-        state["last_replay"] = result
+        if result.get("snapshot_id"):  # skipped offline with nothing stored: nothing was replayed
+            state["last_replay"] = result
         return
     state["last_fetch"] = result
     if result["status"] == "ok":
