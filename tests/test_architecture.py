@@ -82,3 +82,14 @@ def test_flows_stay_below_the_commands() -> None:
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in names:
                 assert not name.startswith(FLOWS_MAY_NOT_IMPORT), f"{path.name} imports {name}"
+
+
+def test_tests_mirror_the_package_layout() -> None:
+    """A test module lives in the folder of the floor it tests (tests/core for caspian_etl/core, …); only
+    cross-cutting suites (fault injection) and the checks of the repository itself sit elsewhere."""
+    tests = Path(__file__).resolve().parent
+    floors = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()} | {"flows"}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders - floors <= {"faults"}, f"test folders with no package floor: {sorted(folders - floors - {'faults'})}"
+    top = sorted(p.name for p in tests.glob("test_*.py"))
+    assert top == ["test_architecture.py", "test_packaging.py", "test_readme.py"], top

@@ -13,8 +13,8 @@ import pytest
 from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources import worldbank
 from tests.httpserver import Reply
-from tests.test_news import TREND_ARTICLE, fixture, html, sites  # noqa: F401 - `sites` is a fixture
-from tests.test_worldbank import GDP, obs, page
+from tests.news.test_news import TREND_ARTICLE, fixture, html, sites  # noqa: F401 - `sites` is a fixture
+from tests.sources.test_worldbank import GDP, obs, page
 
 GOOD = page(1, 1, [obs(GDP, "KAZ", 2023, 1.0)])
 ROUTE = f"/v2/country/KAZ/indicator/{GDP}"

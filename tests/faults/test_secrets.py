@@ -24,7 +24,7 @@ from caspian_etl.cli import EXIT_OK, EXIT_SOURCE_FAILED, main
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.sources.comtrade import api as comtrade
 from tests.httpserver import Reply, ScriptedServer
-from tests.test_comtrade import answer, record
+from tests.sources.test_comtrade import answer, record
 
 KEY = "c0ffee00d15ea5e5ba5eba11deadbeef"  # synthetic, shaped like a Comtrade subscription key
 FRAGMENTS = (KEY, KEY[:8], KEY[8:16], KEY[-8:])

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.test_deployments import _client_env, prefect_server  # noqa: F401 - prefect_server is a fixture
+from tests.pipeline.test_deployments import _client_env, prefect_server  # noqa: F401 - prefect_server is a fixture
 
 DEPLOYMENT = "source-claims/claims"
 

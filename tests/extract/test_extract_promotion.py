@@ -1,6 +1,6 @@
 """What feeds the indicator tables (caspian_etl.extract.promotion) and the period forms added for articles not yet
 seen. Every sentence here is SYNTHETIC (written for these tests); the real articles are measured in
-tests/test_extract_articles.py."""
+tests/extract/test_extract_articles.py."""
 
 from __future__ import annotations
 

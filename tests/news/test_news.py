@@ -18,7 +18,7 @@ from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import news
 from tests.httpserver import Reply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "news"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "news"
 TREND_ARTICLE = "/business/3982954.html"
 AT_ARTICLE = "/2024/11/kazakh-oil-through-btc-keeps-growing/"
 AT_EMPTY = "/2025/03/ministers-discuss-transport-cooperation/"
@@ -248,7 +248,7 @@ def test_unknown_publisher_setting_is_a_clear_error(paths, monkeypatch) -> None:
 
 def test_cli_runs_eia_and_news_live_then_offline(sites, paths, monkeypatch, capsys) -> None:
     from caspian_etl.cli import main
-    from tests.test_eia import answer, record
+    from tests.sources.test_eia import answer, record
 
     monkeypatch.setenv("CASPIAN_ETL_EIA_BASE_URL", sites.url + "/v2")
     monkeypatch.setenv("EIA_API_KEY", "synthetic-key-for-cli-test")

@@ -22,7 +22,7 @@ from caspian_etl.publish.catalog import (
 from caspian_etl.sources import REGISTRY
 from tests.offline_run import offline_data  # noqa: F401 - session fixture
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize("name, generate", [(CATALOG_NAME, catalog_markdown), (DATAPACKAGE_NAME, datapackage_json)])

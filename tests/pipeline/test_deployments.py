@@ -15,7 +15,7 @@ from caspian_etl.cli import EXIT_OK, EXIT_USAGE, main
 from caspian_etl.pipeline.deployments import PIPELINE_CRON, deployment_specs, prefect_yaml, runner_deployments
 from caspian_etl.sources import REGISTRY
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_source_is_deployed_on_its_schedule() -> None:

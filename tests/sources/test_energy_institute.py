@@ -16,7 +16,7 @@ from caspian_etl.pipeline.run import ingest_files, run_source
 from caspian_etl.sources import energy_institute
 from tests.httpserver import Reply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "energy_institute"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "energy_institute"
 PANEL = FIXTURES / "panel_synthetic.csv"
 
 

@@ -12,7 +12,7 @@ from caspian_etl.pipeline import run as pipeline
 from caspian_etl.pipeline.run import run_pipeline, run_source
 from caspian_etl.sources import REGISTRY
 from tests.httpserver import Reply
-from tests.test_worldbank import GDP, RENEW, obs, page, path_of
+from tests.sources.test_worldbank import GDP, RENEW, obs, page, path_of
 
 
 class Counter:

@@ -20,7 +20,7 @@ from caspian_etl.pipeline.backfills import backfill, plan_windows
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import worldbank
 from tests.httpserver import Reply
-from tests.test_worldbank import GDP, RENEW, obs, page, path_of
+from tests.sources.test_worldbank import GDP, RENEW, obs, page, path_of
 
 
 @pytest.mark.parametrize(

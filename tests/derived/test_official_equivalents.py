@@ -23,7 +23,7 @@ from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources.reported import metrics
 from tests.synthetic import indicator_row, trade_row, write_rows
 
-KAZ_OIL = Path(__file__).parent / "fixtures" / "energy_institute" / "panel_kazakh_oil_synthetic.csv"
+KAZ_OIL = Path(__file__).parents[1] / "fixtures" / "energy_institute" / "panel_kazakh_oil_synthetic.csv"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from caspian_etl.pipeline.downstream import build_derived
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import citations
 from tests.httpserver import Reply
-from tests.test_news import fixture, html
+from tests.news.test_news import fixture, html
 
 AT = "https://astanatimes.com"
 TREND_PAGE = "/2024/12/cargo-transport-via-middle-corridor-surges-to-4-1-million-tons-in-11-months/"

@@ -106,7 +106,7 @@ def test_run_publishes_a_summary_artifact(prefect_harness, tmp_path) -> None:
 
 
 def test_backfill_through_prefect(prefect_harness, tmp_path, server, monkeypatch, capsys) -> None:
-    from tests.test_worldbank import GDP, obs, page
+    from tests.sources.test_worldbank import GDP, obs, page
 
     monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
     monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_COUNTRIES", "KAZ")

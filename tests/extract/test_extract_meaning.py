@@ -1,7 +1,7 @@
 """The meaning attached to each figure: its own clause's period, comparison bases, relative periods, changes vs
 levels, multiples and growth rates, ranges, number words, counted units, direction of trade, plans and forecasts,
 bounds and who published the figure. Every sentence here is SYNTHETIC (written for these tests, in the styles of
-the failure classes of issue 9); the real articles are measured in tests/test_extract_articles.py."""
+the failure classes of issue 9); the real articles are measured in tests/extract/test_extract_articles.py."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from caspian_etl.core.settings import resolve_data_dir
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.pipeline.run import run_source
 from tests.httpserver import Reply
-from tests.test_worldbank import GDP, obs, page
+from tests.sources.test_worldbank import GDP, obs, page
 
 BUCKET = "caspian-test"
 

@@ -7,7 +7,7 @@ import duckdb
 
 from caspian_etl.cli import EXIT_OK, main
 from tests.httpserver import Reply
-from tests.test_imf_imts import AZE_KAZ, BASE, KAZ_AZE, message, series
+from tests.sources.test_imf_imts import AZE_KAZ, BASE, KAZ_AZE, message, series
 
 PREVIEW_A = "/public/v1/preview/C/A/HS"
 PREVIEW_M = "/public/v1/preview/C/M/HS"

@@ -10,7 +10,7 @@ from caspian_etl.news import PUBLISHERS, publisher_for_url
 from caspian_etl.news.discovery import parse_sitemap
 from caspian_etl.pipeline.run import run_source
 from tests.httpserver import Reply
-from tests.test_news import fixture, html
+from tests.news.test_news import fixture, html
 
 
 @pytest.mark.parametrize("url, name", [

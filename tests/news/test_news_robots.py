@@ -17,7 +17,7 @@ from caspian_etl.news.robots import Robots, RobotsBook
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import news
 from tests.httpserver import Reply
-from tests.test_news import TREND_ARTICLE, sites  # noqa: F401 - the publishers' loopback site
+from tests.news.test_news import TREND_ARTICLE, sites  # noqa: F401 - the publishers' loopback site
 
 LONGEST = b"User-agent: *\nDisallow: /news/\nAllow: /news/public/\n"
 WILDCARDS = b"User-agent: *\nDisallow: /*.pdf$\nDisallow: /search*q=\n"

@@ -17,7 +17,7 @@ LINEAGE = {"source", "snapshot_sha256"}
 
 def test_schemas_dir_is_the_repository_folder() -> None:
     # an editable install reads the contracts from the repository, so an edit takes effect at once
-    assert schemas_dir() == Path(__file__).resolve().parents[1] / "schemas"
+    assert schemas_dir() == Path(__file__).resolve().parents[2] / "schemas"
 
 
 def test_every_required_table_has_a_contract() -> None:
