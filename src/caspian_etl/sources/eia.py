@@ -25,11 +25,10 @@ import os
 
 import pandas as pd
 
-from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import fill_period, load_json, row_reason
+from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
 
 NAME = "eia"
 KEY_ENV = "EIA_API_KEY"
@@ -150,27 +149,19 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
         notes.append(f"EIA value {text!r}: {meaning}" + (f" (dataFlagId {flag_id})" if flag_id is not None else ""))
     if flag:
         notes.append(f"EIA flag: {flag}")
-    row = {
-        "indicator": f"EIA.INTL.{product}.{activity}",
-        "indicator_name": f"{record.get('productName', '?')}: {str(record.get('activityName', '?')).lower()} (EIA)",
-        "country": record.get("countryRegionId"), "partner": "WLD" if str(activity) == "4" else None,
-        "period": None, "frequency": None, "period_start": None, "period_end": None,
-        "value": value, "unit": UNITS.get(str(unit_code)), "kind": "observation", "basis": "official",
-        "claim_id": None, "note": "; ".join(notes) or None,
-        "source": NAME, "source_url": entry.url, "snapshot_sha256": entry.sha256,
-    }
+    keys = {"indicator": f"EIA.INTL.{product}.{activity}",
+            "indicator_name": f"{record.get('productName', '?')}: {str(record.get('activityName', '?')).lower()} (EIA)",
+            "country": record.get("countryRegionId"), "partner": "WLD" if str(activity) == "4" else None}
+    row = official_row(NAME, entry, keys, {"value": value, "unit": UNITS.get(str(unit_code)), "kind": "observation"},
+                       note="; ".join(notes) or None)
     if row["unit"] is None:
         reasons.append(f"unit {unit_code!r} ({record.get('unitName')!r}) has no entry in eia.UNITS")
-    fill_period(row, str(record.get("period", "")), field="period", reasons=reasons)
-    row[REASON_COLUMN] = row_reason(entry.name, reasons)
+    finish_row(row, str(record.get("period", "")), field="period", reasons=reasons, prefix=entry.name)
     return row
 
 
 def parse(snapshot: Snapshot) -> ParseResult:
-    rows: list[dict] = []
-    for entry in snapshot.entries:
-        _, records = read_answer(snapshot.read(entry.name), name=entry.name, url=entry.url)
-        rows.extend(_row(r, entry) for r in records)
+    rows = rows_of_entries(snapshot, lambda body, e: read_answer(body, name=e.name, url=e.url)[1], _row)
     return {"energy_indicators": pd.DataFrame(rows)}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import FetchError, ParseError
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import fill_period
+from caspian_etl.sources.parsing import fill_period, official_row, rows_of_entries
 
 NAME = "energy_institute"
 DEFAULT_BASE_URL = "https://www.energyinst.org"
@@ -97,11 +98,9 @@ def _row(record: dict, variable: str, raw: str | None, line_country: str, entry:
             value = float(text)
         except ValueError:
             reasons.append(f"{variable} is {raw!r}, not a number")
-    row = {"indicator": f"EI.{variable}", "indicator_name": name, "country": line_country, "partner": None,
-           "period": None, "frequency": None, "period_start": None, "period_end": None, "value": value, "unit": unit,
-           "kind": "observation", "basis": "official", "claim_id": None,
-           "note": None if text else "no value in the file", "source": NAME, "source_url": entry.url,
-           "snapshot_sha256": entry.sha256}
+    keys = {"indicator": f"EI.{variable}", "indicator_name": name, "country": line_country, "partner": None}
+    row = official_row(NAME, entry, keys, {"value": value, "unit": unit, "kind": "observation"},
+                       note=None if text else "no value in the file")
     fill_period(row, str(record.get("Year", "")).strip().split(".")[0], field="Year", reasons=reasons)
     row[REASON_COLUMN] = "; ".join(f"{entry.name}: {record.get('Country')!r} {r}" for r in reasons) or None
     return row
@@ -109,12 +108,14 @@ def _row(record: dict, variable: str, raw: str | None, line_country: str, entry:
 
 def parse(snapshot: Snapshot) -> ParseResult:
     wanted = set(countries())
-    rows = []
-    for entry in snapshot.entries:
-        for record, variable, raw in _records(snapshot.read(entry.name), entry.name, entry.url):
+
+    def records_of_wanted_countries(body: bytes, entry: SnapshotEntry) -> Iterator[tuple[dict, str, str | None, str]]:
+        for record, variable, raw in _records(body, entry.name, entry.url):
             iso3 = (record.get("ISO3166_alpha3") or "").strip().upper()
             if iso3 in wanted:
-                rows.append(_row(record, variable, raw, iso3, entry))
+                yield record, variable, raw, iso3
+
+    rows = rows_of_entries(snapshot, records_of_wanted_countries, lambda found, entry: _row(*found, entry))
     return {"energy_indicators": pd.DataFrame(rows)}
 
 

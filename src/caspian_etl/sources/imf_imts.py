@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import date
 from itertools import permutations
 from urllib.parse import quote
@@ -26,7 +27,7 @@ from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, FetchError, ParseError, SourceAPIError
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import fill_period, row_reason
+from caspian_etl.sources.parsing import fill_period, official_row, row_reason, rows_of_entries
 
 NAME = "imf_imts"
 TABLE = "trade_flows"
@@ -156,14 +157,9 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
             value = float(raw_value)  # already US dollars: SCALE is not applied (see the module docstring)
         except ValueError:
             reasons.append(f"OBS_VALUE {raw_value!r} is not a number")
-    row = {
-        "reporter": reporter, "partner": partner, "flow": flow,
-        "period": None, "frequency": None, "period_start": None, "period_end": None,
-        "classification": "TOTAL", "commodity_code": "TOTAL", "commodity_desc": desc,
-        "value_usd": value, "net_weight_kg": None, "quantity": None, "quantity_unit": None,
-        "basis": "official", "claim_id": None, "source": NAME, "source_url": entry.url,
-        "snapshot_sha256": entry.sha256,
-    }
+    row = official_row(NAME, entry, {"reporter": reporter, "partner": partner, "flow": flow},
+                       {"classification": "TOTAL", "commodity_code": "TOTAL", "commodity_desc": desc,
+                        "value_usd": value, "net_weight_kg": None, "quantity": None, "quantity_unit": None})
     period = fill_period(row, obs.get("TIME_PERIOD", ""), field="TIME_PERIOD", reasons=reasons)
     if period is not None and series.get("FREQUENCY") and series["FREQUENCY"] != period.frequency:
         reasons.append(f"FREQUENCY {series['FREQUENCY']!r} does not match TIME_PERIOD {obs.get('TIME_PERIOD')!r}")
@@ -172,12 +168,12 @@ def _row(series: dict[str, str], obs: dict[str, str], entry: SnapshotEntry) -> d
 
 
 def parse(snapshot: Snapshot) -> ParseResult:
-    rows = []
-    for entry in snapshot.entries:
-        found = read_series(snapshot.read(entry.name), name=entry.name, url=entry.url)
+    def observations(body: bytes, entry: SnapshotEntry) -> Iterator[tuple[dict, dict]]:
+        found = read_series(body, name=entry.name, url=entry.url)
         check_structure(found, name=entry.name, url=entry.url)
-        for series, observations in found:
-            rows.extend(_row(series, obs, entry) for obs in observations)
+        return ((series, obs) for series, observations in found for obs in observations)
+
+    rows = rows_of_entries(snapshot, observations, lambda found, entry: _row(*found, entry))
     return {TABLE: pd.DataFrame(rows)}
 
 

@@ -14,11 +14,10 @@ from datetime import date
 
 import pandas as pd
 
-from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ParseError, SourceAPIError
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import fill_period, load_json, row_reason
+from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
 
 NAME = "worldbank"
 DEFAULT_BASE_URL = "https://api.worldbank.org/v2"
@@ -122,29 +121,20 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     iso3 = record.get("countryiso3code") or ISO2_TO_ISO3.get(str(country.get("id", "")).upper())
     spec = _BY_CODE.get(code)
     reasons = []
-    row = {
-        "indicator": code, "indicator_name": indicator.get("value"), "country": iso3 or None, "partner": None,
-        "period": None, "frequency": None, "period_start": None, "period_end": None,
-        "value": record.get("value"), "unit": spec.unit if spec else None,
-        "kind": "observation", "basis": "official", "claim_id": None,
-        "note": f"obs_status={record['obs_status']}" if record.get("obs_status") else None,
-        "source": NAME, "source_url": entry.url, "snapshot_sha256": entry.sha256,
-    }
+    keys = {"indicator": code, "indicator_name": indicator.get("value"), "country": iso3 or None, "partner": None}
+    measures = {"value": record.get("value"), "unit": spec.unit if spec else None, "kind": "observation"}
+    row = official_row(NAME, entry, keys, measures,
+                       note=f"obs_status={record['obs_status']}" if record.get("obs_status") else None)
     if spec is None:
         reasons.append(f"indicator {code!r} is not one this source is configured for")
     if not iso3:
         reasons.append(f"country: no ISO3 code for {country.get('id')!r} ({country.get('value')!r})")
-    fill_period(row, str(record.get("date", "")), field="date", reasons=reasons)
-    row[REASON_COLUMN] = row_reason(entry.name, reasons)
+    finish_row(row, str(record.get("date", "")), field="date", reasons=reasons, prefix=entry.name)
     return row
 
 
 def parse(snapshot: Snapshot) -> ParseResult:
-    rows: list[dict] = []
-    for entry in snapshot.entries:
-        _, records = read_page(snapshot.read(entry.name), name=entry.name, url=entry.url)
-        rows.extend(_row(r, entry) for r in records)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows_of_entries(snapshot, lambda body, e: read_page(body, name=e.name, url=e.url)[1], _row))
     if frame.empty:
         return {t: pd.DataFrame() for t in TABLES}
     table_of = frame["indicator"].map(lambda c: _BY_CODE[c].table if c in _BY_CODE else "macro_indicators")

@@ -34,7 +34,7 @@ from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, ParseStep, Source, StandardCurate
 from caspian_etl.sources.comtrade import bulk
 from caspian_etl.sources.comtrade.codes import NAME, NO_QUANTITY_UNITS, TABLE, quantity_unit
-from caspian_etl.sources.parsing import fill_period, load_json, row_reason
+from caspian_etl.sources.parsing import fill_period, load_json, official_row, row_reason, rows_of_entries
 
 log = logging.getLogger(__name__)
 
@@ -263,15 +263,10 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
     unit_code = str(record.get("qtyUnitCode", "-1"))
     unit = record.get("qtyUnitAbbr") or quantity_unit(unit_code)
     no_quantity = unit_code in NO_QUANTITY_UNITS
-    row = {
-        "reporter": reporter, "partner": partner, "flow": record.get("flowCode"),
-        "period": None, "frequency": None, "period_start": None, "period_end": None,
-        "classification": record.get("classificationCode"), "commodity_code": record.get("cmdCode"),
-        "commodity_desc": record.get("cmdDesc"), "value_usd": None, "net_weight_kg": None,
-        "quantity": None, "quantity_unit": None if no_quantity or unit == "N/A" else unit,
-        "basis": "official", "claim_id": None, "source": NAME, "source_url": entry.url,
-        "snapshot_sha256": entry.sha256,
-    }
+    row = official_row(NAME, entry, {"reporter": reporter, "partner": partner, "flow": record.get("flowCode")},
+                       {"classification": record.get("classificationCode"), "commodity_code": record.get("cmdCode"),
+                        "commodity_desc": record.get("cmdDesc"), "value_usd": None, "net_weight_kg": None,
+                        "quantity": None, "quantity_unit": None if no_quantity or unit == "N/A" else unit})
     try:
         row["value_usd"] = _number(record.get("primaryValue"))
         row["net_weight_kg"] = _number(record.get("netWgt"))
@@ -287,13 +282,12 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
 
 
 def parse(snapshot: Snapshot) -> ParseResult:
-    rows: list[dict] = []
-    for entry in snapshot.entries:
-        answer = read_answer(snapshot.read(entry.name), name=entry.name, url=entry.url)
-        if is_truncated(answer, requested_cap(entry.url)):
-            continue  # superseded by the split requests that follow it
-        rows.extend(_row(r, entry) for r in answer.rows)
-    return {TABLE: pd.DataFrame(rows)}
+    def records(body: bytes, entry: SnapshotEntry) -> list[dict]:
+        answer = read_answer(body, name=entry.name, url=entry.url)
+        # a truncated answer is superseded by the split requests that follow it
+        return [] if is_truncated(answer, requested_cap(entry.url)) else answer.rows
+
+    return {TABLE: pd.DataFrame(rows_of_entries(snapshot, records, _row))}
 
 
 def _api_parse_without(reporter_years: set[tuple[str, int]]) -> ParseStep:
