@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -93,3 +94,38 @@ def test_tests_mirror_the_package_layout() -> None:
     assert folders - floors <= {"faults"}, f"test folders with no package floor: {sorted(folders - floors - {'faults'})}"
     top = sorted(p.name for p in tests.glob("test_*.py"))
     assert top == ["test_architecture.py", "test_packaging.py", "test_readme.py"], top
+
+
+def _readme_floor_picture() -> dict[str, str]:
+    """README's picture of the floors: each `name/` (or `cli.py`) line and the text that follows it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"^```[a-z]*\n(.*?)^```", readme, flags=re.S | re.M) if b.startswith("cli.py"))
+    floors: dict[str, str] = {}
+    current = None
+    for line in block.splitlines():
+        head = re.match(r"^([a-z_]+)(/|\.py)\s", line)
+        if head:
+            current = head.group(1)
+            floors[current] = ""
+        if current:
+            floors[current] += line + "\n"
+    return floors
+
+
+def test_readme_picture_of_the_floors_matches_the_code() -> None:
+    """README draws the floors top-down in the order import-linter enforces and names every module of each."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    layers = next(c["layers"] for c in config["tool"]["importlinter"]["contracts"] if c.get("type") == "layers")
+    declared = [name.removeprefix("caspian_etl.") for name in layers]
+    picture = _readme_floor_picture()
+    assert list(picture) == declared, f"README draws {list(picture)}, import-linter enforces {declared}"
+    for floor in declared:
+        folder = PACKAGE / floor
+        if not folder.is_dir():
+            continue
+        modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+        modules |= {p.name for p in folder.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+        missing = sorted(m for m in modules if not re.search(rf"\b{m}\b", picture[floor]))
+        assert not missing, f"README's picture of {floor}/ does not name {missing}"
