@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from caspian_etl.core import storage
 from caspian_etl.core.atomic import atomic_write_text
 from caspian_etl.core.locks import state_lock
+from caspian_etl.core.results import RunMode
 from caspian_etl.core.settings import DataPaths
-
-RunMode = Literal["fetch", "replay"]
 
 
 def state_path(paths: DataPaths, source: str) -> Path:
