@@ -17,15 +17,17 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from caspian_etl.extract.numbers import WORD_NUMBERS
+
 MONTHS = {name: i for i, names in enumerate(
     [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
      ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
      ("december", "dec")], start=1) for name in names}
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19[89]\d|20[0-4]\d)"
-_ORDINAL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                  "ten": 10, "eleven": 11, "twelve": 12}
-_COUNT = r"(?:\d{1,2}|" + "|".join(_ORDINAL_WORDS) + r")"
+# counts of months: "nine months", "first 11 months"
+_MONTH_COUNTS = {word: n for word, n in WORD_NUMBERS.items() if n <= 12}
+_COUNT = r"(?:\d{1,2}|" + "|".join(_MONTH_COUNTS) + r")"
 
 _THIS_YEAR = r"(?:this|the\s+current|the\s+present)\s+year"
 _LAST_YEAR = r"(?:last|the\s+(?:previous|past|preceding))\s+year"
@@ -201,7 +203,7 @@ def _mention(kind: str, m: re.Match[str], published: date | None, anchor: str | 
         code = None if year is None else _months(year, 1, 3 * n)
     elif kind == "first_months":
         raw = g.get("n") or g.get("n2") or g.get("n3")
-        n = int(raw) if raw.isdigit() else _ORDINAL_WORDS[raw.lower()]
+        n = int(raw) if raw.isdigit() else _MONTH_COUNTS[raw.lower()]
         if not 1 <= n <= 12:
             return None
         y = year or (None if (g.get("this") or g.get("this2")) else _year_for_months(n, published))

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
 from caspian_etl.core.errors import ParseError
+from caspian_etl.extract.periods import MONTHS
 
 # never part of an article body: navigation, scripts, ads, footers, share bars, related-article lists
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
@@ -59,10 +60,6 @@ def strip_noise(node: Tag) -> Tag:
     return node
 
 
-_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                       "september", "october", "november", "december"], start=1)}
-
-
 def parse_date(text: str | None) -> date | None:
     """ISO dates and datetimes ('2024-12-17T10:31:00+04:00'), '17 December 2024', 'December 17, 2024', '17.12.2024'."""
     if not text:
@@ -74,10 +71,10 @@ def parse_date(text: str | None) -> date | None:
         except ValueError:
             return None
     if m := re.search(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", text):
-        month = _MONTHS.get(m[2].lower())
+        month = MONTHS.get(m[2].lower())
         return date(int(m[3]), month, int(m[1])) if month else None
     if m := re.search(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})", text):
-        month = _MONTHS.get(m[1].lower())
+        month = MONTHS.get(m[1].lower())
         return date(int(m[3]), month, int(m[2])) if month else None
     if m := re.search(r"(\d{2})\.(\d{2})\.(\d{4})", text):
         try:
