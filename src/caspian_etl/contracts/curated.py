@@ -161,10 +161,52 @@ def part_row_counts(paths: DataPaths, table: str) -> dict[str, int]:
     return counts
 
 
-def read_table(paths: DataPaths, table: str) -> pd.DataFrame:
-    """The whole curated table (every source's file), as readers see it."""
+def read_table(paths: DataPaths, table: str, columns: list[str] | None = None,
+               filter: ds.Expression | None = None) -> pd.DataFrame:  # noqa: A002 (pyarrow's own name)
+    """The curated table (every source's file), as readers see it; only `columns` (default: all) of the rows
+    that pass `filter` (a pyarrow.dataset expression), both applied at the Parquet scan.
+
+    Row groups whose statistics rule the filter out are skipped, and rows that fail it are dropped batch by
+    batch, so memory follows the rows kept, not the size of the table (trade_flows after a bulk ingest)."""
     contract = load_contract(table)
     files = [str(p) for p in part_files(paths, table)]
     if not files:
-        return contract.empty_frame()
-    return ds.dataset(files, format="parquet", schema=contract.arrow_schema()).to_table().to_pandas()
+        empty = contract.empty_frame()
+        return empty[columns] if columns is not None else empty
+    dataset = ds.dataset(files, format="parquet", schema=contract.arrow_schema())
+    # few batches in flight: the default read-ahead (16 batches x 4 files) holds hundreds of MB of a big table
+    scanner = dataset.scanner(columns=columns, filter=filter, batch_readahead=2, fragment_readahead=1)
+    return scanner.to_table().to_pandas()
+
+
+def first_rows(paths: DataPaths, table: str, key: str, columns: list[str],
+               filter: ds.Expression | None = None) -> pd.DataFrame:  # noqa: A002
+    """The first row (in the order read_table gives) of each value of `key` among the rows passing `filter`:
+    `read_table(...).drop_duplicates(key)` computed batch by batch, holding one row per key value."""
+    contract = load_contract(table)
+    wanted = [key, *(c for c in columns if c != key)]
+    files = [str(p) for p in part_files(paths, table)]
+    if not files:
+        return contract.empty_frame()[wanted]
+    dataset = ds.dataset(files, format="parquet", schema=contract.arrow_schema())
+    seen: dict[object, int] = {}
+    kept: list[pa.Table] = []
+    for batch in dataset.scanner(columns=wanted, filter=filter, batch_readahead=2, fragment_readahead=1).to_batches():
+        values = batch.column(0).to_pylist()
+        fresh = [i for i, v in enumerate(values) if v not in seen and seen.setdefault(v, i) == i]
+        if fresh:
+            kept.append(pa.Table.from_batches([batch.take(pa.array(fresh, pa.int64()))]))
+    if not kept:
+        kept.append(dataset.schema.empty_table().select(wanted))  # the dtypes read_table would give
+    return pa.concat_tables(kept).to_pandas()
+
+
+def inputs_fingerprint(paths: DataPaths, tables: tuple[str, ...]) -> tuple:
+    """Which version of each file of `tables` is on disk (path, inode, size, mtime): equal fingerprints mean the
+    same bytes, as every write replaces a whole file by rename. Lets a run compute a shared input once."""
+    versions = []
+    for table in tables:
+        for path in part_files(paths, table):
+            stat = path.stat()
+            versions.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(versions)
