@@ -2,18 +2,17 @@
 
 trade_flows holds a few SYNTHETIC official figures the claims speak about (KAZ-AZE annual totals, invented for
 the test) and thousands of SYNTHETIC bulk-like lines no derived table or chart uses (monthly HS6 lines of
-other reporters, like a Comtrade bulk file). A spy on the curated reader's Parquet scan counts the rows each
-table hands over: they must follow the rows used, not the size of the table, and the indicator tables and
-trade_flows are scanned for the official figures once per run, not once per consumer.
+other reporters, like a Comtrade bulk file). A spy on the curated readers counts the rows each table hands
+over as DataFrames: they must follow the rows used, not the size of the table, and the indicator tables and
+trade_flows are read for the official figures once per run, not once per consumer.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
-import pyarrow.dataset as real_ds
 
 from caspian_etl.contracts import curated
 from caspian_etl.contracts.curated import read_table, write_part
@@ -46,42 +45,31 @@ USED_ROWS = [  # SYNTHETIC annual totals between the two countries the claims ar
 ]
 
 
-class ScanSpy:
-    """Stands in for pyarrow.dataset inside caspian_etl.contracts.curated; counts, per table, the datasets
-    opened and the rows their scans return (to_table or to_batches)."""
+class ReadSpy:
+    """Wraps the curated readers (read_table, and first_rows where it exists) in every caspian_etl module that
+    imported them; counts, per table, the reads and the rows they hand over as DataFrames."""
 
-    def __init__(self) -> None:
-        self.opened: Counter[str] = Counter()
+    def __init__(self, monkeypatch) -> None:
+        self.reads: Counter[str] = Counter()
         self.rows: Counter[str] = Counter()
+        import caspian_etl.publish.report.data  # noqa: F401  (the report imports it when it runs)
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(real_ds, name)
+        for name in ("read_table", "first_rows"):
+            real = getattr(curated, name, None)
+            if real is None:
+                continue
+            spy = self._counting(real)
+            for module in [m for n, m in list(sys.modules.items()) if n.startswith("caspian_etl") and m]:
+                if getattr(module, name, None) is real:
+                    monkeypatch.setattr(module, name, spy)
 
-    def dataset(self, files: list[str], **kwargs: object) -> object:
-        table = Path(files[0]).parent.name
-        self.opened[table] += 1
-        return _Counted(real_ds.dataset(files, **kwargs), table, self.rows)
-
-
-class _Counted:
-    def __init__(self, inner: object, table: str, rows: Counter[str]) -> None:
-        self._inner, self._table, self._rows = inner, table, rows
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
-
-    def to_table(self, *args: object, **kwargs: object) -> object:
-        table = self._inner.to_table(*args, **kwargs)
-        self._rows[self._table] += table.num_rows
-        return table
-
-    def to_batches(self, *args: object, **kwargs: object):
-        for batch in self._inner.to_batches(*args, **kwargs):
-            self._rows[self._table] += batch.num_rows
-            yield batch
-
-    def scanner(self, *args: object, **kwargs: object) -> _Counted:
-        return _Counted(self._inner.scanner(*args, **kwargs), self._table, self._rows)
+    def _counting(self, reader):
+        def read(paths, table, *args, **kwargs):
+            frame = reader(paths, table, *args, **kwargs)
+            self.reads[table] += 1
+            self.rows[table] += len(frame)
+            return frame
+        return read
 
 
 def test_derived_tables_and_report_read_only_the_trade_rows_they_use(paths, monkeypatch) -> None:
@@ -91,8 +79,7 @@ def test_derived_tables_and_report_read_only_the_trade_rows_they_use(paths, monk
     write_part(paths, load_contract("trade_flows"), "comtrade", frame)
     reported = len(read_table(paths, "trade_flows")) - len(frame)  # the registry's own trade rows
 
-    spy = ScanSpy()
-    monkeypatch.setattr(curated, "ds", spy)
+    spy = ReadSpy(monkeypatch)
     derived = build_derived(paths)
     published = publish(paths)
     assert derived.status == "ok" and published.status == "ok", (derived.reason, published.reason)
@@ -101,6 +88,6 @@ def test_derived_tables_and_report_read_only_the_trade_rows_they_use(paths, monk
     # (reading whole tables, as before, hands over 4 x N_BULK rows)
     assert spy.rows["trade_flows"] <= 2 * (len(USED_ROWS) + reported) + 10, spy.rows
     # the official figures are computed once for claim_checks, targets and the report
-    assert spy.opened["macro_indicators"] == 1, spy.opened
+    assert spy.reads["macro_indicators"] == 1, spy.reads
     mirror = read_table(paths, "trade_mirror")
     assert {"KAZ", "AZE"} >= set(mirror["exporter"]) and len(mirror)  # the used rows were used
