@@ -182,10 +182,11 @@ def _scan(paths: DataPaths, table: str, columns: list[str] | None,
     if not files:
         return None
     dataset = ds.dataset(files, format="parquet", schema=load_contract(table).arrow_schema())
-    empty = dataset.schema.empty_table() if columns is None else dataset.schema.empty_table().select(columns)
     if filter is None:
         return iter([dataset.to_table(columns=columns)])
-    return itertools.chain([empty], _matching_row_groups(dataset, columns, filter))
+    empty = dataset.schema.empty_table()  # the columns and types, should no row group match
+    return itertools.chain([empty if columns is None else empty.select(columns)],
+                           _matching_row_groups(dataset, columns, filter))
 
 
 def read_table(paths: DataPaths, table: str, columns: list[str] | None = None,
