@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -85,3 +86,27 @@ def test_crash_mid_write_keeps_the_previous_table(paths, monkeypatch) -> None:
 
 def test_part_files_live_in_the_table_folder(paths) -> None:
     assert part_path(paths, "trade_flows", "comtrade") == paths.curated / "trade_flows" / "comtrade.parquet"
+
+
+def test_read_table_projects_and_filters_at_the_scan(paths) -> None:
+    """Only the asked columns of the rows passing the filter, in the order the whole table gives them."""
+    write_part(paths, CONTRACT, "a", frame(4), META)
+    write_part(paths, CONTRACT, "b", frame(3, value=500.0), META)
+    whole = curated.read_table(paths, "trade_flows")
+    wanted = whole[whole["value_usd"] > 101.5][["source", "period", "value_usd"]].reset_index(drop=True)
+    read = curated.read_table(paths, "trade_flows", columns=["source", "period", "value_usd"],
+                              filter=pc.field("value_usd") > 101.5)
+    pd.testing.assert_frame_equal(read, wanted)
+    assert list(curated.read_table(paths, "cited_figures", columns=["source_url"]).columns) == ["source_url"]
+
+
+def test_first_rows_is_drop_duplicates_computed_batch_by_batch(paths) -> None:
+    write_part(paths, CONTRACT, "a", frame(4), META)
+    write_part(paths, CONTRACT, "b", frame(6, value=500.0), META)
+    columns = ["period", "period_start", "source"]
+    whole = curated.read_table(paths, "trade_flows")
+    expected = whole[whole["value_usd"] > 101.5][columns].drop_duplicates("period").reset_index(drop=True)
+    got = curated.first_rows(paths, "trade_flows", "period", columns[1:], filter=pc.field("value_usd") > 101.5)
+    pd.testing.assert_frame_equal(got, expected)
+    none = curated.first_rows(paths, "trade_flows", "period", columns[1:], filter=pc.field("value_usd") < 0)
+    assert none.empty and list(none.columns) == columns

@@ -8,8 +8,9 @@ byte-identical files; the footer carries the contract version, the table descrip
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -161,10 +162,71 @@ def part_row_counts(paths: DataPaths, table: str) -> dict[str, int]:
     return counts
 
 
-def read_table(paths: DataPaths, table: str) -> pd.DataFrame:
-    """The whole curated table (every source's file), as readers see it."""
-    contract = load_contract(table)
+def _matching_row_groups(dataset: ds.Dataset, columns: list[str] | None,
+                         filter: ds.Expression) -> Iterator[pa.Table]:  # noqa: A002
+    """The rows passing `filter`, one row group at a time, in the order a whole-table scan gives them.
+
+    A row group is tested first on the filter's own columns (its statistics, else those columns decoded);
+    the asked columns are decoded only for the row groups holding a matching row. A plain filtered scan would
+    decode every asked column of every row group even when no row passes (~300 MB for 5M trade rows)."""
+    for fragment in dataset.get_fragments():
+        for group in fragment.split_by_row_group(filter, schema=dataset.schema):
+            if group.scanner(schema=dataset.schema, filter=filter).count_rows():
+                yield group.scanner(schema=dataset.schema, columns=columns, filter=filter).to_table()
+
+
+def _scan(paths: DataPaths, table: str, columns: list[str] | None,
+          filter: ds.Expression | None) -> Iterator[pa.Table] | None:  # noqa: A002
+    """The rows of the table as Arrow tables (see read_table); None when the table has no file yet."""
     files = [str(p) for p in part_files(paths, table)]
     if not files:
-        return contract.empty_frame()
-    return ds.dataset(files, format="parquet", schema=contract.arrow_schema()).to_table().to_pandas()
+        return None
+    dataset = ds.dataset(files, format="parquet", schema=load_contract(table).arrow_schema())
+    if filter is None:
+        return iter([dataset.to_table(columns=columns)])
+    empty = dataset.schema.empty_table()  # the columns and types, should no row group match
+    return itertools.chain([empty if columns is None else empty.select(columns)],
+                           _matching_row_groups(dataset, columns, filter))
+
+
+def read_table(paths: DataPaths, table: str, columns: list[str] | None = None,
+               filter: ds.Expression | None = None) -> pd.DataFrame:  # noqa: A002 (pyarrow's own name)
+    """The curated table (every source's file), as readers see it; only `columns` (default: all) of the rows
+    that pass `filter` (a pyarrow.dataset expression), both applied at the Parquet scan, so memory follows the
+    rows kept, not the size of the table (trade_flows after a bulk ingest)."""
+    parts = _scan(paths, table, columns, filter)
+    if parts is None:
+        empty = load_contract(table).empty_frame()
+        return empty[columns] if columns is not None else empty
+    return pa.concat_tables(list(parts)).to_pandas()
+
+
+def first_rows(paths: DataPaths, table: str, key: str, columns: list[str],
+               filter: ds.Expression | None = None) -> pd.DataFrame:  # noqa: A002
+    """The first row (in the order read_table gives) of each value of `key` among the rows passing `filter`:
+    `read_table(...).drop_duplicates(key)` computed row group by row group, holding one row per key value."""
+    wanted = [key, *(c for c in columns if c != key)]
+    parts = _scan(paths, table, wanted, filter)
+    if parts is None:
+        return load_contract(table).empty_frame()[wanted]
+    seen: set[object] = set()
+    kept: list[pa.Table] = []
+    for part in parts:
+        fresh = []
+        for i, value in enumerate(part.column(0).to_pylist()):
+            if value not in seen:
+                seen.add(value)
+                fresh.append(i)
+        kept.append(part.take(pa.array(fresh, pa.int64())))
+    return pa.concat_tables(kept).to_pandas()
+
+
+def inputs_fingerprint(paths: DataPaths, tables: tuple[str, ...]) -> tuple:
+    """Which version of each file of `tables` is on disk (path, inode, size, mtime): equal fingerprints mean the
+    same bytes, as every write replaces a whole file by rename. Lets a run compute a shared input once."""
+    versions = []
+    for table in tables:
+        for path in part_files(paths, table):
+            stat = path.stat()
+            versions.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(versions)

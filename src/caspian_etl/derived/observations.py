@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
-from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.curated import inputs_fingerprint, read_table
 from caspian_etl.contracts.units import UnitError, convert, get_unit
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.equivalents import Equivalent, by_series, crude_tonnes, to_unit
@@ -164,11 +166,14 @@ def _official_base(row: object, metric: Metric, value: float, ref: str, table: s
     }
 
 
+OFFICIAL = pc.field("basis") == "official"
+
+
 def _official_indicators(paths: DataPaths) -> pd.DataFrame:
     frames = []
     for table in INDICATOR_TABLES:
-        frame = read_table(paths, table)
-        frame = frame[(frame["basis"] == "official") & frame["value"].notna()].copy()
+        frame = read_table(paths, table, filter=OFFICIAL & pc.field("value").is_valid())
+        frame = frame[frame["value"].notna()].copy()  # a NaN is valid to Arrow, missing to pandas
         frame["table"] = table
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -265,9 +270,23 @@ def _trade_value(row: object, metric: Metric) -> float | None:
         return None
 
 
+# the trade_flows columns _trade_rows and _official_base read (trade_flows has no `kind`: rows are observations)
+TRADE_COLUMNS = ["reporter", "partner", "flow", "period", "frequency", "period_start", "period_end", "classification",
+                 "commodity_code", "value_usd", "net_weight_kg", "source", "source_url", "snapshot_sha256"]
+
+
+def trade_filter() -> ds.Expression:
+    """The official trade_flows rows some metric measures: its commodity (TOTAL when it names none) and its
+    flow, or exports and imports for a turnover (summed where no T row is published). Everything else of the
+    table (a bulk file's HS6 lines) is left unread."""
+    measured = [m for m in metrics().values() if m.table == "trade_flows" and m.flow is not None]
+    commodities = sorted({m.commodity or "TOTAL" for m in measured})
+    flows = {m.flow for m in measured} | ({"X", "M"} if any(m.flow == "T" for m in measured) else set())
+    return OFFICIAL & pc.field("commodity_code").isin(commodities) & pc.field("flow").isin(sorted(flows))
+
+
 def _trade_rows(paths: DataPaths) -> list[dict]:
-    trade = read_table(paths, "trade_flows")
-    trade = trade[trade["basis"] == "official"]
+    trade = read_table(paths, "trade_flows", columns=TRADE_COLUMNS, filter=trade_filter())
     rows = []
     for metric in metrics().values():
         if metric.table != "trade_flows" or metric.flow is None:
@@ -301,12 +320,23 @@ def _trade_rows(paths: DataPaths) -> list[dict]:
     return rows
 
 
+OFFICIAL_INPUTS = (*INDICATOR_TABLES, "trade_flows")
+_computed: tuple[tuple, pd.DataFrame] | None = None  # the last (inputs fingerprint, rows): one per run
+
+
 def official_observations(paths: DataPaths) -> pd.DataFrame:
-    """Official rows of the indicator tables and trade_flows that measure a claims metric, in its unit."""
-    indicators = _official_indicators(paths)
-    trade = _trade_rows(paths)
-    rows = _indicator_rows(indicators) + trade + _local_currency_rows(indicators, trade)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    """Official rows of the indicator tables and trade_flows that measure a claims metric, in its unit.
+
+    Computed once per version of the input files: claim_checks, targets and the report of one run share it
+    (each gets its own copy to change)."""
+    global _computed
+    fingerprint = inputs_fingerprint(paths, OFFICIAL_INPUTS)
+    if _computed is None or _computed[0] != fingerprint:
+        indicators = _official_indicators(paths)
+        trade = _trade_rows(paths)
+        rows = _indicator_rows(indicators) + trade + _local_currency_rows(indicators, trade)
+        _computed = (fingerprint, pd.DataFrame(rows, columns=COLUMNS))
+    return _computed[1].copy()
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

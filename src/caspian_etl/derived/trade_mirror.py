@@ -10,8 +10,9 @@ turnover target ($1B). Official and reported rows are compared within their sour
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
-from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.curated import first_rows, read_table
 from caspian_etl.contracts.units import convert
 from caspian_etl.core.settings import DataPaths
 
@@ -108,7 +109,11 @@ def _claims_only_rows(mirror: pd.DataFrame, claimed: pd.DataFrame, targets: pd.D
     return _merge(frame, periods, on="period", how="left")
 
 
-def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame,
+                 trade_periods: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The mirror rows of `trade` (trade_flows, or at least its annual flows and reported turnovers) and the
+    turnover claims and targets of `claims`. `trade_periods`: the first annual row of each period of the whole
+    trade_flows table, when `trade` holds only some of its rows (read_table with MIRROR_FILTER)."""
     flows = _annual_flows(trade)
     exports = _side(flows, "X", "exports_usd")
     imports = _side(flows, "M", "imports_usd")
@@ -119,7 +124,8 @@ def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
 
     claimed = _claimed(trade)
     targets = _targets(claims)
-    periods = pd.concat([trade[["period"] + PERIOD], claims[["period"] + PERIOD]])
+    periods = pd.concat([trade[["period"] + PERIOD] if trade_periods is None else trade_periods,
+                         claims[["period"] + PERIOD]])
     periods = periods[periods["frequency"] == "A"].drop_duplicates("period")
     mirror = pd.concat([mirror, _claims_only_rows(mirror, claimed, targets, periods)], ignore_index=True)
 
@@ -153,5 +159,16 @@ def build_mirror(trade: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     return mirror
 
 
+# the rows build_mirror can use, tested at the Parquet scan (build_mirror applies its own tests again): annual
+# exports and imports, and the annual TOTAL turnovers the claims report; the columns it reads
+MIRROR_FILTER = ((pc.field("frequency") == "A") & pc.field("value_usd").is_valid()
+                 & (pc.field("flow").isin(["X", "M"]) | ((pc.field("basis") == "reported") & (pc.field("flow") == "T")
+                                                         & (pc.field("commodity_code") == "TOTAL"))))
+MIRROR_COLUMNS = ["source", "reporter", "partner", "flow", *PERIOD, "period", "classification", "commodity_code",
+                  "commodity_desc", "value_usd", "basis", "claim_id"]
+
+
 def build(paths: DataPaths) -> pd.DataFrame:
-    return build_mirror(read_table(paths, "trade_flows"), read_table(paths, "claims"))
+    trade = read_table(paths, "trade_flows", columns=MIRROR_COLUMNS, filter=MIRROR_FILTER)
+    periods = first_rows(paths, "trade_flows", "period", PERIOD, filter=pc.field("frequency") == "A")
+    return build_mirror(trade, read_table(paths, "claims"), periods)
