@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(PREFECT_LOCKS_ENV, "prefect_locks", "flag", "0",
             "`1`: take the Prefect concurrency limits of the locks (several machines, see Operations); "
             "set on every deployment of an `s3://` root"),
+    Setting("CASPIAN_ETL_WORLDBANK_COUNTRIES", "worldbank_countries", "text", "KAZ;AZE;GEO;TUR",
+            "`;`-separated ISO3 codes of the `worldbank` source"),
     Setting(DEBUG_ENV, "debug", "flag", "0", "`1`: tracebacks as well as the one-line errors (what `--debug` sets)"),
     # the HTTP policy of every source (caspian_etl.core.http.HttpPolicy), one variable per field
     Setting(HTTP_PREFIX + "CONNECT_TIMEOUT", "http.connect_timeout", "number", "10", "seconds to connect",
@@ -90,7 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
             "http"),
     # trade sources
     Setting("COMTRADE_API_KEY", "comtrade_api_key", "text", "unset",
-            "use the keyed data endpoint (a secret: written nowhere)", "trade", secret=True),
+            "use the keyed data endpoint", "trade", secret=True),
     Setting("CASPIAN_ETL_COMTRADE_REPORTERS", "comtrade_reporters", "text", "398,31",
             "reporters, M49 codes or ISO3 (e.g. add GEO 268, TUR 792, CHN 156)", "trade"),
     Setting("CASPIAN_ETL_COMTRADE_PARTNERS", "comtrade_partners", "text", "the reporters", "partners", "trade"),
@@ -98,10 +100,8 @@ SETTINGS: tuple[Setting, ...] = (
             "trade"),
     Setting("CASPIAN_ETL_IMF_IMTS_COUNTRIES", "imf_imts_countries", "text", "KAZ,AZE",
             "ISO3 codes whose pairs are fetched", "trade"),
-    Setting("CASPIAN_ETL_WORLDBANK_COUNTRIES", "worldbank_countries", "text", "KAZ;AZE;GEO;TUR",
-            "`;`-separated ISO3 codes", "trade"),
     # energy, news, citations
-    Setting("EIA_API_KEY", "eia_api_key", "text", "unset", "the EIA API key (kept out of every file and message)",
+    Setting("EIA_API_KEY", "eia_api_key", "text", "unset", "the EIA API key (free)",
             "energy", secret=True),
     Setting("CASPIAN_ETL_EIA_COUNTRIES", "eia_countries", "text", "KAZ;AZE;TKM;GEO;TUR", "`;`-separated ISO3 codes",
             "energy"),
