@@ -25,6 +25,7 @@ from caspian_etl.core.settings import DEBUG_ENV, export_to_environment, load_set
 
 __all__ = ["EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_USAGE", "build_parser", "main"]
 
+
 class Parser(argparse.ArgumentParser):
     """argparse, with usage errors on one line (and the same exit status 2)."""
 
