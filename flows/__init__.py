@@ -6,10 +6,7 @@
 The flows are thin: the work is done by plain functions in caspian_etl.pipeline.run, .downstream and .backfills.
 """
 
-import os
+from caspian_etl.core.settings import apply_prefect_defaults
 
 # No network here and no telemetry wanted; and let Prefect show the library's own log lines in run logs.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "caspian_etl")
-# the library logs outside flow runs too (plain mode, tests): no warning for each such line
-os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+apply_prefect_defaults(slow_start=False)

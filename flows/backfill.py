@@ -15,7 +15,7 @@ from prefect import flow
 from prefect.states import Completed, Failed, State
 
 from caspian_etl.core.data_location import flow_data_dir
-from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.settings import DataPaths, load_settings
 from caspian_etl.flows.source_flows import run_source_with_tasks
 from caspian_etl.pipeline.backfills import backfill
 from caspian_etl.pipeline.run import SourceResult
@@ -28,7 +28,7 @@ on_window: Callable[[int, int, Window, SourceResult], None] | None = None
 @flow(name="backfill", flow_run_name="backfill {source} {start}..{end}",
       description="Re-fetch and re-curate one source over a period window (upserting that window only).")
 def backfill_flow(source: str, start: date, end: date, step: str = "year", data_dir: str | None = None) -> State:
-    paths = flow_data_dir(data_dir)  # never a relative folder inside a worker's temporary directory
+    paths = flow_data_dir(data_dir, load_settings())  # never a relative folder inside a worker's temporary directory
 
     def run_window(name: str, paths: DataPaths, *, window: Window) -> SourceResult:
         return run_source_with_tasks(name, paths.location, False, None, window.start, window.end)

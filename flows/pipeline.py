@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
 from caspian_etl.core.data_location import flow_data_dir
-from caspian_etl.core.settings import resolve_data_dir
+from caspian_etl.core.settings import load_settings, resolve_data_dir
 from caspian_etl.core.snapshots import check_selector
 from caspian_etl.derived import DERIVED
 from caspian_etl.flows.source_flows import SOURCE_FLOWS, SourceFailed
@@ -59,16 +59,17 @@ def pipeline(sources: list[str] | None = None, offline: bool = False, snapshot: 
         get_source(name)  # fail fast on a typo, before any source runs
     if snapshot is not None:
         check_selector(snapshot)  # a bad --snapshot is a usage error: no source runs, nothing is recorded
-    data_dir = flow_data_dir(data_dir).location  # absolute from here on; never a worker's temporary folder
+    settings = load_settings()  # the flow is an entry point: validated once here
+    data_dir = flow_data_dir(data_dir, settings).location  # absolute from here on; never a worker's temporary folder
     results = []
     for name in names:
         state = SOURCE_FLOWS[name](offline=offline, snapshot=snapshot, data_dir=data_dir, start=start, end=end,
                                    return_state=True)
         results.append(_result_of(name, state))
     if DERIVED:  # tables built from the curated ones (trade mirror, claim checks, ...)
-        paths = resolve_data_dir(data_dir)
+        paths = resolve_data_dir(data_dir, settings)
         results.append(build_derived(paths, build_step=lambda name, p: derive_task(name, p.location)))
-    results.append(publish(resolve_data_dir(data_dir), catalog_step=lambda p: catalog_task(p.location),
+    results.append(publish(resolve_data_dir(data_dir, settings), catalog_step=lambda p: catalog_task(p.location),
                            report_step=lambda p: report_task(p.location)))
     summary = RunSummary(results)
     create_markdown_artifact(key="caspian-etl-run-summary", markdown=summary_markdown(summary),

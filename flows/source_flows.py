@@ -7,7 +7,6 @@ metadata and file paths, never DataFrames. A source that fails ends its flow run
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from prefect.tasks import exponential_backoff
 from caspian_etl.core.data_location import flow_data_dir
 from caspian_etl.core.errors import CaspianError, SnapshotError, is_transient
 from caspian_etl.core.locks import prefect_limit_name
-from caspian_etl.core.settings import DataPaths, resolve_data_dir
+from caspian_etl.core.settings import DataPaths, load_settings, resolve_data_dir
 from caspian_etl.core.snapshots import Snapshot, load_snapshot
 from caspian_etl.pipeline.run import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
 from caspian_etl.sources import REGISTRY, Source, Window
@@ -70,9 +69,9 @@ def curate_task(source_name: str, data_dir: str, snapshot_dir: str) -> list[Tabl
 
 def run_source_with_tasks(source_name: str, data_dir: str | None, offline: bool, snapshot: str | None,
                           start: date | None, end: date | None) -> SourceResult:
-    paths = flow_data_dir(data_dir)  # never a relative folder inside a worker's temporary directory
-    retries = int(os.environ.get("CASPIAN_ETL_FETCH_RETRIES", "2"))
-    fetch = fetch_task.with_options(retries=retries)
+    settings = load_settings()  # a flow is an entry point: its tasks load theirs where they run
+    paths = flow_data_dir(data_dir, settings)  # never a relative folder inside a worker's temporary directory
+    fetch = fetch_task.with_options(retries=settings.fetch_retries)
 
     def acquire_step(source: Source, paths: DataPaths, **kw) -> Acquired:  # noqa: ANN003
         window = kw.get("window") or Window()

@@ -91,7 +91,8 @@ def test_tests_mirror_the_package_layout() -> None:
     tests = Path(__file__).resolve().parent
     floors = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()} | {"flows"}
     folders = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders - floors <= {"faults"}, f"test folders with no package floor: {sorted(folders - floors - {'faults'})}"
+    orphans = sorted(folders - floors - {"faults"})
+    assert not orphans, f"test folders with no package floor: {orphans}"
     top = sorted(p.name for p in tests.glob("test_*.py"))
     assert top == ["test_architecture.py", "test_packaging.py", "test_readme.py"], top
 
@@ -129,3 +130,32 @@ def test_readme_picture_of_the_floors_matches_the_code() -> None:
         modules |= {p.name for p in folder.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
         missing = sorted(m for m in modules if not re.search(rf"\b{m}\b", picture[floor]))
         assert not missing, f"README's picture of {floor}/ does not name {missing}"
+
+
+# The one module that reads the process environment (caspian_etl.core.settings loads every variable once, at
+# the entry points); and the redaction guard, which must see every secret of the live environment, including a
+# variable nobody declared (any *_TOKEN): it reads values only to keep them out of outputs, never configuration.
+READS_ENVIRONMENT = {PACKAGE / "core" / "settings.py", PACKAGE / "core" / "redaction.py"}
+
+
+def _environment_reads(path: Path) -> list[str]:
+    """Each `os.environ` / `os.getenv` / `environ` / `getenv` use in a module, as 'line: code'."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        if name in ("environ", "getenv", "putenv", "unsetenv", "environb"):
+            found.append(f"{node.lineno}: {ast.get_source_segment(path.read_text(encoding='utf-8'), node)}")
+        if isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+                a.name in ("environ", "getenv") for a in node.names):
+            found.append(f"{node.lineno}: from os import ...")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(p for p in [*PACKAGE.rglob("*.py"), *FLOWS.rglob("*.py")]
+                                        if p not in READS_ENVIRONMENT), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_settings_reads_the_environment(path: Path) -> None:
+    """Settings are loaded once at the entry points and carried in the run context (DataPaths.settings)."""
+    reads = _environment_reads(path)
+    assert not reads, (f"{path.relative_to(ROOT)} touches the environment ({'; '.join(reads)}): declare the "
+                       "variable in caspian_etl.core.settings and take it from the run's Settings")

@@ -43,3 +43,14 @@ def test_polars_example_works_as_written(tmp_path) -> None:
     assert "shape: (4, 4)" in out.stdout  # the four metric-periods README lists after the example
     for text in ("middle_corridor_cargo", "oil_exports_via_btc", "trade_turnover", "29.58", "31.6", "11.53"):
         assert text in out.stdout
+
+
+def test_readme_tables_of_variables_are_generated_from_the_settings() -> None:
+    """Each table between `<!-- settings:SECTION ... -->` and `<!-- /settings:SECTION -->` is exactly what
+    `caspian-etl settings --markdown SECTION` prints (regenerate it with that command when this fails)."""
+    from caspian_etl.commands.settings import REGENERATE, SECTIONS, markdown
+
+    for section in SECTIONS:
+        found = re.findall(rf"<!-- settings:{section} .*?-->\n(.*?)<!-- /settings:{section} -->", README, flags=re.S)
+        assert len(found) == 1, f"README has {len(found)} generated tables of section {section}"
+        assert found[0] == markdown(section), f"README's {section} table is stale: `{REGENERATE}` ({section})"

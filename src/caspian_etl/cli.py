@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import NoReturn
 
 from caspian_etl import __version__
@@ -20,10 +21,9 @@ from caspian_etl.commands import COMMAND_MODULES
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, print_error
 from caspian_etl.core.errors import CaspianError, ConfigError
 from caspian_etl.core.redaction import redact
+from caspian_etl.core.settings import DEBUG_ENV, export_to_environment, load_settings
 
 __all__ = ["EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_USAGE", "build_parser", "main"]
-
-DEBUG_ENV = "CASPIAN_ETL_DEBUG"
 
 
 class Parser(argparse.ArgumentParser):
@@ -95,9 +95,15 @@ def _report(exc: BaseException, debug: bool, message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    debug = bool(args.debug) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    try:  # the settings of this run, loaded once and validated here (a bad value: one line, exit 2)
+        args.settings = load_settings()
+    except ConfigError as exc:
+        _report(exc, bool(args.debug), str(exc))
+        return EXIT_USAGE
+    debug = bool(args.debug) or args.settings.debug
     if debug:
-        os.environ[DEBUG_ENV] = "1"  # flows and the pipeline log tracebacks too
+        args.settings = replace(args.settings, debug=True)
+        export_to_environment(**{DEBUG_ENV: "1"})  # the flows of this process load their settings themselves
     hint = "" if debug else " (run with --debug for the traceback)"
     try:
         with _one_line_logs(not debug):

@@ -11,7 +11,7 @@ import pytest
 from caspian_etl.cli import EXIT_OK, main
 from caspian_etl.core.data_location import deploy_location, flow_data_dir
 from caspian_etl.core.errors import ConfigError
-from caspian_etl.core.settings import DATA_DIR_ENV
+from caspian_etl.core.settings import DATA_DIR_ENV, load_settings
 from caspian_etl.pipeline.deployments import deployment_specs
 
 
@@ -27,12 +27,12 @@ def worker_tmp_cwd(monkeypatch):
 def test_a_flow_refuses_a_relative_data_dir_in_a_temporary_folder(worker_tmp_cwd) -> None:
     for relative in (None, "data", "out/data"):
         with pytest.raises(ConfigError, match="refusing to write to .* relative"):
-            flow_data_dir(relative)
+            flow_data_dir(relative, load_settings())
     assert not (worker_tmp_cwd / "data").exists()
 
 
 def test_a_flow_takes_an_absolute_or_remote_root_anywhere(worker_tmp_cwd, tmp_path) -> None:
-    assert flow_data_dir(str(tmp_path / "kept")).root == (tmp_path / "kept").resolve()
+    assert flow_data_dir(str(tmp_path / "kept"), load_settings()).root == (tmp_path / "kept").resolve()
 
 
 def test_a_relative_data_dir_outside_temporary_folders_still_works(monkeypatch, tmp_path) -> None:
@@ -41,15 +41,15 @@ def test_a_relative_data_dir_outside_temporary_folders_still_works(monkeypatch, 
         pytest.skip("the home folder is itself under the temporary folder")
     monkeypatch.chdir(home)
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
-    assert flow_data_dir("data").root == (home / "data").resolve()
+    assert flow_data_dir("data", load_settings()).root == (home / "data").resolve()
 
 
 def test_deploy_resolves_the_data_root_and_prints_it(monkeypatch, tmp_path, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
-    assert deploy_location(None) == str((tmp_path / "data").resolve())
-    assert deploy_location("s3://bucket/prefix/") == "s3://bucket/prefix"
+    assert deploy_location(None, load_settings()) == str((tmp_path / "data").resolve())
+    assert deploy_location("s3://bucket/prefix/", load_settings()) == "s3://bucket/prefix"
     assert main(["deploy", "--list"]) == EXIT_OK
     assert f"data root: {(tmp_path / 'data').resolve()}" in capsys.readouterr().out
-    specs = deployment_specs(deploy_location(None))
+    specs = deployment_specs(deploy_location(None, load_settings()))
     assert all(Path(s.parameters["data_dir"]).is_absolute() for s in specs)

@@ -13,6 +13,7 @@ import pytest
 from caspian_etl.core.errors import DeadlineExceeded, FetchError, ParseError, TooManyRedirects, is_transient
 from caspian_etl.core.http import HttpPolicy
 from caspian_etl.core.redaction import REDACTED, Redactor
+from caspian_etl.core.settings import load_settings
 from caspian_etl.sources.parsing import load_json
 from tests.http_client import client as _client
 from tests.httpserver import Reply, ScriptedServer
@@ -89,7 +90,7 @@ def test_retry_after_cap_is_configurable(server, monkeypatch) -> None:
     monkeypatch.setenv("CASPIAN_ETL_HTTP_MAX_RETRY_AFTER", "1000")
     monkeypatch.setenv("CASPIAN_ETL_HTTP_DEADLINE", "2000")  # the wait counts against the request's deadline
     server.add("/a", Reply(503, b"", {"Retry-After": "899"}), Reply.json("[]"))
-    http, sleeps = client(HttpPolicy(min_interval=0).with_env_overrides())
+    http, sleeps = client(HttpPolicy(min_interval=0).with_overrides(load_settings().http))
     assert http.get(server.url + "/a").status == 200 and sleeps == [899.0]
 
 

@@ -12,6 +12,7 @@ from caspian_etl.contracts.curated import read_table
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.validation import validate_table
 from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.settings import load_settings
 from caspian_etl.core.snapshots import SnapshotStore, utc_now
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import Window, comtrade
@@ -157,7 +158,7 @@ def test_configured_reporters_and_codes(monkeypatch) -> None:
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_REPORTERS", "KAZ,31,GEO")
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_PARTNERS", "KAZ,AZE,GEO,TUR,CHN")
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_FREQUENCIES", "A,M")
-    queries = comtrade.initial_queries(None, None, today=date(2025, 3, 10))
+    queries = comtrade.initial_queries(None, None, load_settings(), today=date(2025, 3, 10))
     annual = [q for q in queries if q.freq == "A"]
     assert {q.reporter for q in annual} == {398, 31, 268}
     assert next(q for q in annual if q.reporter == 398).partners == (31, 268, 792, 156)
@@ -169,7 +170,7 @@ def test_configured_reporters_and_codes(monkeypatch) -> None:
         assert code in comtrade.COMMODITIES
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_REPORTERS", "KAZ,XXX")
     with pytest.raises(Exception, match="'XXX' is neither an M49 code nor a known ISO3 code"):
-        comtrade.reporters()
+        comtrade.reporters(load_settings())
 
 
 @pytest.mark.parametrize("body, error, message", [
@@ -221,7 +222,7 @@ def test_kaz_and_aze_are_also_asked_against_the_world_for_the_claims_chapters(mo
     monkeypatch.delenv("CASPIAN_ETL_COMTRADE_REPORTERS", raising=False)
     monkeypatch.delenv("CASPIAN_ETL_COMTRADE_PARTNERS", raising=False)
     monkeypatch.setenv("CASPIAN_ETL_COMTRADE_FREQUENCIES", "A,M")
-    queries = comtrade.initial_queries(None, None, today=date(2025, 3, 10))
+    queries = comtrade.initial_queries(None, None, load_settings(), today=date(2025, 3, 10))
     world = [q for q in queries if q.partners == (0,)]
     assert {(q.reporter, q.freq) for q in world} == {(398, "A"), (31, "A"), (398, "M"), (31, "M")}
     assert all(q.commodities == ("10", "1001", "27", "2709") for q in world)

@@ -9,6 +9,7 @@ import pytest
 
 from caspian_etl.contracts.curated import read_table
 from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.settings import load_settings
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import eia
@@ -61,7 +62,8 @@ def test_pages_with_offset_until_total_and_parses_string_values(api, paths, monk
     seen = api.requests_to(ROUTE)
     assert [(s.query["frequency"][0], s.query["offset"][0]) for s in seen] == [
         ("annual", "0"), ("annual", "2"), ("annual", "4"), ("monthly", "0")]
-    assert seen[0].query["length"] == ["2"] and seen[0].query["facets[countryRegionId][]"] == list(eia.countries())
+    assert seen[0].query["length"] == ["2"]
+    assert seen[0].query["facets[countryRegionId][]"] == list(eia.countries(load_settings()))
     assert seen[0].query["facets[activityId][]"] == ["1", "4"] and seen[0].query["api_key"] == [KEY]
     energy = read_table(paths, "energy_indicators").set_index(["indicator", "country", "period"])
     assert energy.loc[("EIA.INTL.57.1", "KAZ", "2022"), "value"] == 1805.3

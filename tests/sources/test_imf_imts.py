@@ -9,6 +9,7 @@ from caspian_etl.contracts.curated import read_table
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.validation import validate_table
 from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.settings import load_settings
 from caspian_etl.core.snapshots import SnapshotStore, utc_now
 from caspian_etl.pipeline.run import run_source
 from caspian_etl.sources import Window, imf_imts
@@ -106,11 +107,11 @@ def test_read_series_rejects_other_documents() -> None:
 
 def test_country_configuration(monkeypatch) -> None:
     monkeypatch.setenv(imf_imts.COUNTRIES_ENV, "KAZ;AZE;GEO")
-    assert imf_imts.countries() == ("KAZ", "AZE", "GEO")
+    assert imf_imts.countries(load_settings()) == ("KAZ", "AZE", "GEO")
     assert imf_imts.series_key("KAZ", "GEO") == "KAZ.XG_FOB_USD+MG_CIF_USD.GEO.A+Q+M"
     monkeypatch.setenv(imf_imts.COUNTRIES_ENV, "KAZ")
     with pytest.raises(Exception, match="need two or more ISO3 country codes"):
-        imf_imts.countries()
+        imf_imts.countries(load_settings())
 
 
 def test_real_sample_scale_trap(paths) -> None:

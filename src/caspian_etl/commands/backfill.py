@@ -68,7 +68,7 @@ def backfill_window(first: str, last: str, today: date | None = None) -> tuple[d
 
 def execute(args: argparse.Namespace) -> int:
     start, end = backfill_window(args.first, args.last)
-    paths = writable_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir, args.settings)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"backfill {args.source} {start}..{end}", total=None)

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = resolve_data_dir(args.data_dir, args.settings)
     for written in write_catalog(paths, args.out):
         console.print(f"wrote {written}", soft_wrap=True)
     return EXIT_OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from datetime import date
@@ -16,7 +15,7 @@ from rich.table import Table
 from caspian_etl.core.errors import StorageError, UsageError
 from caspian_etl.core.redaction import redact
 from caspian_etl.core.results import RunSummary
-from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
+from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, Settings, apply_prefect_defaults, resolve_data_dir
 from caspian_etl.core.snapshots import check_selector
 from caspian_etl.pipeline.run import declared_tables
 
@@ -50,12 +49,7 @@ def print_table(table: Table) -> None:
 
 def prefect_defaults() -> None:
     """Settings the project needs from Prefect, unless the user set them (see FIELD-NOTES)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "caspian_etl")
-    # the library logs outside flow runs too (plain mode, tests): no warning for each such line
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    # a first start of the temporary server on a fresh PREFECT_HOME takes ~25 s on 2 cores; the default is 20 s
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    apply_prefect_defaults()
 
 
 def iso_date(text: str) -> date:
@@ -73,10 +67,10 @@ def snapshot_selector(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def writable_data_dir(cli_value: str | None) -> DataPaths:
+def writable_data_dir(cli_value: str | None, settings: Settings) -> DataPaths:
     """The data root of a command that writes, checked first: a read-only or unusable folder is one error
     line before anything runs (rather than every source failing on its own)."""
-    paths = resolve_data_dir(cli_value)
+    paths = resolve_data_dir(cli_value, settings)
     try:
         paths.staging.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=paths.staging, prefix="write-check-"):

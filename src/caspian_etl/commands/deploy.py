@@ -81,7 +81,7 @@ def execute(args: argparse.Namespace) -> int:
         console.print(f"wrote {args.write_prefect_yaml} ({len(specs)} deployments)")
         return EXIT_OK
     # resolved now: a worker runs flows in a temporary folder, where a relative data dir would be lost
-    location = deploy_location(args.data_dir)
+    location = deploy_location(args.data_dir, args.settings)
     specs = deployment_specs(location)
     console.print(f"data root: {location} (every deployment writes there; choose another with --data-dir)",
                   soft_wrap=True)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, print_error
 from caspian_etl.core.errors import ConfigError, RobotsRefused
 from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
+from caspian_etl.core.settings import Settings
 from caspian_etl.extract import extract_figures
 from caspian_etl.news import PUBLISHERS, extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
@@ -40,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _download(url: str) -> bytes:
-    plain = HttpClient(NAME, HttpPolicy().with_env_overrides())
+def _download(url: str, settings: Settings) -> bytes:
+    plain = HttpClient(NAME, HttpPolicy().with_overrides(settings.http))
     # robots.txt of every origin the request meets (a redirect may lead to another), each read once
     book = RobotsBook(lambda origin: robots_from_fetch(lambda: plain.get(f"{origin}/robots.txt").body, origin,
                                                        source=NAME))
@@ -63,7 +64,7 @@ def execute(args: argparse.Namespace) -> int:
     target: str = args.target
     is_url = target.startswith(("http://", "https://"))
     if is_url:
-        data = _download(target)
+        data = _download(target, args.settings)
     else:
         path = Path(target)
         if not path.is_file():

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = writable_data_dir(args.data_dir)
+    paths = writable_data_dir(args.data_dir, args.settings)
     result = ingest_files(args.source, paths, list(args.files))
     results = [result]
     if result.status == "ok" and DERIVED:  # the new figures reach the claim checks, targets and report now

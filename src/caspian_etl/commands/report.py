@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = resolve_data_dir(args.data_dir, args.settings)
     if not part_files(paths, "claims"):
         print_error(f"no curated tables in {paths.curated}: run `caspian-etl run` first")
         return EXIT_USAGE

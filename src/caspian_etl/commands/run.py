@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
+from dataclasses import replace
 
 from caspian_etl.commands.common import (
     EXIT_OK,
@@ -18,9 +18,8 @@ from caspian_etl.commands.common import (
     writable_data_dir,
 )
 from caspian_etl.core.errors import CaspianError
-from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.settings import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV, DataPaths, export_to_environment
 from caspian_etl.pipeline.run import RunSummary, SourceResult, run_pipeline
-from caspian_etl.pipeline.shrink import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
 from caspian_etl.sources import REGISTRY, Window
 
 NAME = "run"
@@ -69,13 +68,14 @@ def _run_with_prefect(names: list[str], paths: DataPaths, args: argparse.Namespa
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = writable_data_dir(args.data_dir)
+    settings = replace(args.settings, allow_shrink=True) if args.allow_shrink else args.settings
+    paths = writable_data_dir(args.data_dir, settings)
     names = args.source or list(REGISTRY)
     if args.start and args.end and args.start > args.end:
         print_error(f"--start {args.start} is after --end {args.end}")
         return EXIT_USAGE
-    if args.allow_shrink:  # through the environment, so the Prefect tasks of this process see it as well
-        os.environ[ALLOW_SHRINK_ENV] = "1"
+    if args.allow_shrink:  # through the environment too, so the Prefect tasks of this process see it as well
+        export_to_environment(**{ALLOW_SHRINK_ENV: "1"})
     if args.without_prefect:
         summary = run_pipeline(names, paths, offline=args.offline, snapshot=args.snapshot,
                                window=Window(args.start, args.end))

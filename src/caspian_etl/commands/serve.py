@@ -33,6 +33,6 @@ def execute(args: argparse.Namespace) -> int:
 
     # Prefect pauses every served deployment when serve stops; that would also pause the deployments a
     # `deploy` + workers set-up runs under the same names. Leave them as they were.
-    serve(*runner_deployments(deployment_specs(deploy_location(args.data_dir))), limit=args.limit,
+    serve(*runner_deployments(deployment_specs(deploy_location(args.data_dir, args.settings))), limit=args.limit,
           pause_on_shutdown=False)
     return EXIT_OK

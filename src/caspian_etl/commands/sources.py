@@ -53,7 +53,7 @@ def sources_overview(paths: DataPaths) -> dict:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = resolve_data_dir(args.data_dir, args.settings)
     overview = sources_overview(paths)
     if args.json:
         print(json.dumps({"data_dir": paths.location, "sources": overview}, indent=1, sort_keys=True))

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
-    paths = resolve_data_dir(args.data_dir)
+    paths = resolve_data_dir(args.data_dir, args.settings)
     statuses = all_status(paths, args.now)
     code = EXIT_SOURCE_FAILED if any(s.problem for s in statuses) else EXIT_OK
     if args.json:

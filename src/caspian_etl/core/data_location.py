@@ -8,18 +8,17 @@ carries it; and a flow refuses a relative data dir that would land under the sys
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 from caspian_etl.core.errors import ConfigError
-from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, resolve_data_dir
+from caspian_etl.core.settings import DATA_DIR_ENV, DataPaths, Settings, chosen_data_dir, resolve_data_dir
 from caspian_etl.core.storage import is_remote
 
 
-def deploy_location(cli_value: str | None) -> str:
+def deploy_location(cli_value: str | None, settings: Settings) -> str:
     """The data root deployments carry: --data-dir, $CASPIAN_ETL_DATA_DIR or ./data, made absolute now."""
-    chosen = str(cli_value or os.environ.get(DATA_DIR_ENV) or "data")
+    chosen = chosen_data_dir(cli_value, settings)
     if is_remote(chosen):
         return chosen.rstrip("/")
     return str(Path(chosen).expanduser().resolve())
@@ -34,13 +33,13 @@ def is_temporary(path: Path) -> bool:
     return any(path == root or root in path.parents for root in _temporary_roots())
 
 
-def flow_data_dir(data_dir: str | None) -> DataPaths:
+def flow_data_dir(data_dir: str | None, settings: Settings) -> DataPaths:
     """The data root of a flow run; a relative one under a temporary working directory is an error."""
-    chosen = str(data_dir or os.environ.get(DATA_DIR_ENV) or "data")
+    chosen = chosen_data_dir(data_dir, settings)
     if not is_remote(chosen) and not Path(chosen).expanduser().is_absolute() and is_temporary(Path.cwd()):
         where = Path.cwd() / chosen
         raise ConfigError(
             f"refusing to write to {where}: data dir {chosen!r} is relative and the flow runs in the temporary "
             f"folder {Path.cwd()} (a Prefect worker deletes it after the run). Deploy again with "
             f"`caspian-etl deploy --data-dir /absolute/path` (or s3://...), or set {DATA_DIR_ENV} on the worker")
-    return resolve_data_dir(data_dir)
+    return resolve_data_dir(data_dir, settings)

@@ -8,7 +8,6 @@ does not parse). Only transient errors are retried, by the HTTP layer and by Pre
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 from caspian_etl.core.redaction import redact
@@ -86,11 +85,6 @@ class ContractError(CaspianError):
 
 class SnapshotError(CaspianError):
     """No such snapshot, or a stored snapshot whose bytes no longer match their recorded sha256."""
-
-
-def debug_enabled() -> bool:
-    """`caspian-etl --debug` (CASPIAN_ETL_DEBUG=1): logs keep tracebacks of unexpected errors."""
-    return os.environ.get("CASPIAN_ETL_DEBUG", "") not in ("", "0")
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import random
 import re
 import socket
@@ -55,16 +54,9 @@ class HttpPolicy:
     min_interval: float = 1.0  # seconds between two requests to the same host
     max_bytes: int = 200 * 1024 * 1024
 
-    def with_env_overrides(self) -> HttpPolicy:
-        """Apply CASPIAN_ETL_HTTP_<FIELD> environment variables (e.g. CASPIAN_ETL_HTTP_MAX_ATTEMPTS=2)."""
-        changes = {}
-        for name, current in self.__dict__.items():
-            raw = os.environ.get(f"CASPIAN_ETL_HTTP_{name.upper()}")
-            if raw is not None:
-                try:
-                    changes[name] = type(current)(float(raw)) if isinstance(current, int) else float(raw)
-                except ValueError:
-                    raise ValueError(f"CASPIAN_ETL_HTTP_{name.upper()}={raw!r} is not a number") from None
+    def with_overrides(self, overrides: Mapping[str, float]) -> HttpPolicy:
+        """Apply the run's CASPIAN_ETL_HTTP_<FIELD> settings (Settings.http, e.g. {"max_attempts": 2.0})."""
+        changes = {name: type(getattr(self, name))(value) for name, value in overrides.items()}
         return replace(self, **changes)
 
 

@@ -11,16 +11,15 @@ name (`CASPIAN_ETL_PREFECT_LOCKS=1`, see the README): object stores offer no loc
 from __future__ import annotations
 
 import fcntl
-import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from caspian_etl.core.errors import CaspianError, ConfigError
-from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.settings import PREFECT_LOCKS_ENV, DataPaths
 
-PREFECT_LOCKS_ENV = "CASPIAN_ETL_PREFECT_LOCKS"
+__all__ = ["PREFECT_LOCKS_ENV", "LockTimeout", "exclusive", "prefect_limit_name", "state_lock", "table_lock"]
 _held = threading.local()  # names this thread holds (re-entrant: a write inside a locked update)
 
 
@@ -33,14 +32,11 @@ def prefect_limit_name(name: str) -> str:
     return f"caspian-etl-table-{name}" if not name.startswith("state-") else f"caspian-etl-{name}"
 
 
-def prefect_locks_on() -> bool:
-    return os.environ.get(PREFECT_LOCKS_ENV, "") not in ("", "0")
-
-
 @contextmanager
-def _machine_lock(name: str) -> Iterator[None]:
-    """Across machines: strict, so a missing limit is an error rather than no lock at all."""
-    if not prefect_locks_on():
+def _machine_lock(name: str, on: bool) -> Iterator[None]:
+    """Across machines (when `on`: Settings.prefect_locks): strict, so a missing limit is an error rather than
+    no lock at all."""
+    if not on:
         yield
         return
     from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
@@ -70,7 +66,7 @@ def exclusive(paths: DataPaths, name: str, *, timeout: float = 900.0, poll: floa
         return
     lock_dir = paths.root / ".locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with _machine_lock(name), open(lock_dir / f"{name}.lock", "a+") as fh:
+    with _machine_lock(name, paths.settings.prefect_locks), open(lock_dir / f"{name}.lock", "a+") as fh:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -23,7 +23,6 @@ import pyarrow.fs as pafs
 
 from caspian_etl.core.errors import ConfigError
 
-CACHE_ENV = "CASPIAN_ETL_CACHE_DIR"
 LOCAL_ONLY = (".staging", ".locks", ".remote-index.json")  # never mirrored
 _INDEX = ".remote-index.json"
 
@@ -80,14 +79,15 @@ _MIRRORS: dict[Path, RemoteRoot] = {}
 _LOCK = threading.Lock()
 
 
-def cache_dir_for(uri: str) -> Path:
-    base = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "caspian-etl")
+def cache_dir_for(uri: str, cache_dir: str | None = None) -> Path:
+    """The local mirror of `uri`: under `cache_dir` ($CASPIAN_ETL_CACHE_DIR), else ~/.cache/caspian-etl."""
+    base = Path(cache_dir or Path.home() / ".cache" / "caspian-etl")
     return (base / hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]).resolve()
 
 
-def register(uri: str) -> Path:
+def register(uri: str, cache_dir: str | None = None) -> Path:
     """Mirror `uri` in its local cache folder and return that folder (the local data root)."""
-    root = cache_dir_for(uri)
+    root = cache_dir_for(uri, cache_dir)
     with _LOCK:
         if root not in _MIRRORS:
             remote = RemoteRoot(uri)

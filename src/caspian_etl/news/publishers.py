@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from caspian_etl.core.settings import base_url
+from caspian_etl.core.settings import Settings
 from caspian_etl.news.article import PageRules, read_article
 from caspian_etl.news.page import Article
 
@@ -40,8 +40,9 @@ class Publisher:
     rules: PageRules = PageRules()  # what its pages need beyond the default article extractor
     other_hosts: tuple[str, ...] = ()  # further hosts serving the same articles (www.trend.az, old domains)
 
-    def base_url(self) -> str:
-        return base_url(f"news_{self.name}", self.default_base_url)
+    def base_url(self, settings: Settings) -> str:
+        """The publisher's base URL in this run (CASPIAN_ETL_NEWS_<PUBLISHER>_BASE_URL overrides it)."""
+        return settings.base_url(f"news_{self.name}", self.default_base_url)
 
     def hosts(self) -> set[str]:
         main = urlsplit(self.default_base_url).netloc.lower().removeprefix("www.")

@@ -23,7 +23,7 @@ from caspian_etl.contracts.schema import contract_files, load_contract
 from caspian_etl.contracts.validation import validate_table
 from caspian_etl.core import storage
 from caspian_etl.core.atomic import atomic_write, clean_staging
-from caspian_etl.core.errors import CaspianError, ConfigError, ContractError, UsageError, debug_enabled
+from caspian_etl.core.errors import CaspianError, ConfigError, ContractError, UsageError
 from caspian_etl.core.http import HttpClient
 from caspian_etl.core.redaction import redact
 from caspian_etl.core.results import RunSummary, SourceResult, TableOutcome
@@ -33,7 +33,7 @@ from caspian_etl.core.state import load_state, record_result
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.pipeline.code_version import code_digest, source_modules
 from caspian_etl.pipeline.downstream import build_derived, publish
-from caspian_etl.pipeline.shrink import max_shrink, shrink_allowed, shrink_refusal
+from caspian_etl.pipeline.shrink import shrink_refusal
 from caspian_etl.sources import REGISTRY, Source, Window, get_source
 from caspian_etl.sources.base import FetchContext, ParseStep
 
@@ -58,7 +58,9 @@ def fetch_snapshot(source: Source, paths: DataPaths, window: Window | None = Non
     store = SnapshotStore(paths, source.name)
     previous = store.latest(full_only=True)
     window = window or Window()
-    http = HttpClient(source.name, source.http_policy.with_env_overrides(), secrets=source.secrets())
+    settings = paths.settings
+    http = HttpClient(source.name, source.http_policy.with_overrides(settings.http),
+                      secrets=source.secrets(settings))
     params = {"start": window.start.isoformat() if window.start else None,
               "end": window.end.isoformat() if window.end else None}
     with store.writer(params=params) as writer:
@@ -174,7 +176,9 @@ def curate(source: Source, snapshot: Snapshot, paths: DataPaths, *, allow_shrink
     if source.curate is not None and parse is None:  # a streaming source writes its own tables in batches
         return source.curate(source, snapshot, paths, standard=lambda own_parse: curate(
             source, snapshot, paths, allow_shrink=allow_shrink, parse=own_parse))
-    options = {"share": max_shrink(), "allow_shrink": shrink_allowed() if allow_shrink is None else allow_shrink}
+    settings = paths.settings
+    options = {"share": settings.max_shrink,
+               "allow_shrink": settings.allow_shrink if allow_shrink is None else allow_shrink}
     metadata = {
         **source.origin_metadata(),
         "caspian_etl.snapshot_sha256": json.dumps(sorted(set(snapshot.sha256s))),
@@ -269,7 +273,7 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
         log.error("%s", exc)
     except Exception as exc:  # a bug in one source must not take the others down; keep the type for triage
         result.reason = f"{name}: unexpected {_type_name(exc)}: {exc}"
-        log.error("%s", result.reason, exc_info=debug_enabled())
+        log.error("%s", result.reason, exc_info=paths.settings.debug)
     result.finished_at = iso_utc(utc_now())
     result.reason = result.reason and redact(result.reason)  # it goes to state, Prefect and the console
     try:

@@ -7,31 +7,11 @@ rows with nothing, and the run would report success.
 
 from __future__ import annotations
 
-import os
+# the share (Settings.max_shrink, default 0.5) and the override (Settings.allow_shrink, `run --allow-shrink`)
+# are settings of the run: caspian_etl.core.settings
+from caspian_etl.core.settings import ALLOW_SHRINK_ENV, MAX_SHRINK_ENV
 
-from caspian_etl.core.errors import ConfigError
-
-MAX_SHRINK_ENV = "CASPIAN_ETL_MAX_SHRINK"
-ALLOW_SHRINK_ENV = "CASPIAN_ETL_ALLOW_SHRINK"  # set by `run --allow-shrink` (so Prefect tasks see it too)
-DEFAULT_MAX_SHRINK = 0.5
-
-
-def max_shrink() -> float:
-    """The largest share of a table's rows a run may drop (0.5: a file may lose at most half of its rows)."""
-    raw = os.environ.get(MAX_SHRINK_ENV)
-    if raw is None or raw.strip() == "":
-        return DEFAULT_MAX_SHRINK
-    try:
-        share = float(raw)
-    except ValueError:
-        share = -1.0
-    if not 0.0 <= share <= 1.0:
-        raise ConfigError(f"{MAX_SHRINK_ENV}={raw!r}: expected a share between 0 and 1 (e.g. 0.5)")
-    return share
-
-
-def shrink_allowed() -> bool:
-    return os.environ.get(ALLOW_SHRINK_ENV, "").strip().lower() in ("1", "true", "yes")
+__all__ = ["ALLOW_SHRINK_ENV", "MAX_SHRINK_ENV", "shrink_refusal"]
 
 
 def shrink_refusal(table: str, old_rows: int, new_rows: int, *, share: float, allowed: bool) -> str | None:

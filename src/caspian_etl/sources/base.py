@@ -9,7 +9,6 @@ when a source is added.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +22,7 @@ from caspian_etl.core.errors import FetchError
 from caspian_etl.core.http import HttpClient, HttpPolicy
 from caspian_etl.core.redaction import declare_secret_env
 from caspian_etl.core.results import TableOutcome
-from caspian_etl.core.settings import DataPaths, base_url
+from caspian_etl.core.settings import DataPaths, Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, SnapshotWriter
 
 ParseResult = dict[str, pd.DataFrame]
@@ -64,7 +63,8 @@ class Source:
     parse: ParseStep
     default_base_url: str | None = None
     network: bool = True  # False: fetch reads a local file and works offline
-    secret_env: tuple[str, ...] = ()  # environment variables holding secrets to keep out of every output
+    # environment variables holding secrets to keep out of every output (declared in caspian_etl.core.settings)
+    secret_env: tuple[str, ...] = ()
     http_policy: HttpPolicy = field(default_factory=HttpPolicy)
     description: str = ""
     # `caspian-etl ingest-file <source> PATH...` turns downloaded files into a snapshot of this source
@@ -81,17 +81,17 @@ class Source:
     # quarantined row feeds nothing: derive({table: valid rows}) -> {table: rows}. None: parse gives every table.
     derive: Callable[[dict[str, pd.DataFrame]], ParseResult] | None = None
 
-    @property
-    def base_url(self) -> str:
+    def base_url(self, settings: Settings) -> str:
+        """The default base URL, or the run's CASPIAN_ETL_<SOURCE>_BASE_URL."""
         if self.default_base_url is None:
             raise ValueError(f"source {self.name} has no base URL")
-        return base_url(self.name, self.default_base_url)
+        return settings.base_url(self.name, self.default_base_url)
 
     def __post_init__(self) -> None:
         declare_secret_env(*self.secret_env)  # redacted from every stored byte and message, whoever writes it
 
-    def secrets(self) -> list[str]:
-        return [v for name in self.secret_env if (v := os.environ.get(name))]
+    def secrets(self, settings: Settings) -> list[str]:
+        return [v for name in self.secret_env if (v := settings.secret(name))]
 
     def origin_metadata(self) -> dict[str, str]:
         return {"caspian_etl.source": self.name, "caspian_etl.source_title": self.title,
@@ -109,6 +109,15 @@ class FetchContext:
     writer: SnapshotWriter
     previous: Snapshot | None
     window: Window = field(default_factory=Window)
+
+    @property
+    def settings(self) -> Settings:
+        return self.paths.settings
+
+    @property
+    def base_url(self) -> str:
+        """The source's base URL in this run (CASPIAN_ETL_<SOURCE>_BASE_URL overrides it)."""
+        return self.source.base_url(self.settings)
 
     def _previous_entry(self, url: str) -> SnapshotEntry | None:
         if self.previous is None:

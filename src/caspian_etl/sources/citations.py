@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from collections import Counter
 from typing import Literal, TypedDict
@@ -30,6 +29,7 @@ from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, FetchError, ParseError
 from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.core.resources import default_claims_registry
+from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, sha256_bytes, utc_now
 from caspian_etl.extract import extract_figures
 from caspian_etl.news import extract_article, publisher_for_url
@@ -59,9 +59,9 @@ class FetchRecord(TypedDict):
 
 # ---- fetch ------------------------------------------------------------------------------------------------------
 
-def host_map() -> dict[str, str]:
+def host_map(settings: Settings) -> dict[str, str]:
     """CASPIAN_ETL_CITATIONS_HOST_MAP as {cited origin: base URL to request instead}."""
-    raw = os.environ.get(HOST_MAP_ENV, "")
+    raw = settings.citations_host_map or ""
     mapping = {}
     for item in filter(None, (part.strip() for part in raw.split(";"))):
         origin, sep, target = item.partition("=")
@@ -147,7 +147,7 @@ def _fetch_one(ctx: FetchContext, hosts: _Hosts, url: str, name: str) -> FetchRe
 
 
 def fetch(ctx: FetchContext) -> None:
-    mapping = host_map()
+    mapping = host_map(ctx.settings)
     previous = _previous_index(ctx)
     hosts = _Hosts(ctx)
     index: dict[str, FetchRecord] = {}

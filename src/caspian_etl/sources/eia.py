@@ -21,11 +21,11 @@ activityId 4 = exports (from EIA's facet list; not verified offline). Unit TBPD 
 from __future__ import annotations
 
 import math
-import os
 
 import pandas as pd
 
 from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
+from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
@@ -52,16 +52,17 @@ NO_VALUE = {"--": "not applicable", "-": "not applicable", "NA": "not available"
 _NO_VALUE = {k.casefold(): v for k, v in NO_VALUE.items()}
 
 
-def countries() -> tuple[str, ...]:
-    configured = os.environ.get(COUNTRIES_ENV)
+def countries(settings: Settings) -> tuple[str, ...]:
+    configured = settings.eia_countries
     return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
 
 
-def _params(frequency: str, start: str, end: str | None, offset: int) -> list[tuple[str, str]]:
+def _params(frequency: str, start: str, end: str | None, offset: int,
+            countries: tuple[str, ...]) -> list[tuple[str, str]]:
     params = [("frequency", frequency), ("data[0]", "value")]
     params += [("facets[productId][]", p) for p in PRODUCTS]
     params += [("facets[activityId][]", a) for a in ACTIVITIES]
-    params += [("facets[countryRegionId][]", c) for c in countries()]
+    params += [("facets[countryRegionId][]", c) for c in countries]
     params += [("facets[unit][]", u) for u in UNITS]
     params += [("start", start)] + ([("end", end)] if end else [])
     params += [("sort[0][column]", "period"), ("sort[0][direction]", "asc"),
@@ -98,11 +99,11 @@ def read_answer(data: bytes, *, name: str, url: str | None = None) -> tuple[int,
 
 
 def fetch(ctx: FetchContext) -> None:
-    if not os.environ.get(KEY_ENV):
+    key = ctx.settings.secret(KEY_ENV)
+    if not key:
         raise ConfigError(f"{KEY_ENV} is not set: the EIA API needs a (free) key, "
                           f"https://www.eia.gov/opendata/register.php", source=NAME)
-    key = os.environ[KEY_ENV]
-    url = ctx.source.base_url + ROUTE
+    url = ctx.base_url + ROUTE
     for frequency in ("annual", "monthly"):
         if frequency == "annual":
             start = str(ctx.window.start.year) if ctx.window.start else FIRST["annual"]
@@ -112,7 +113,7 @@ def fetch(ctx: FetchContext) -> None:
             end = ctx.window.end.strftime("%Y-%m") if ctx.window.end else None
         offset, page = 0, 1
         while True:
-            params = [("api_key", key), *_params(frequency, start, end, offset)]
+            params = [("api_key", key), *_params(frequency, start, end, offset, countries(ctx.settings))]
             response = ctx.http.get(url, params=params)
             name = f"{frequency}_p{page}.json"
             # the writer stores the body with the key (which the API echoes) and its fragments redacted

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
+from functools import partial
 
 import pandas as pd
 
 from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import FetchError, ParseError
+from caspian_etl.core.results import TableOutcome
+from caspian_etl.core.settings import DataPaths, Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
-from caspian_etl.sources.base import FetchContext, ParseResult, Source
+from caspian_etl.sources.base import FetchContext, ParseResult, Source, StandardCurate
 from caspian_etl.sources.parsing import fill_period, official_row, rows_of_entries
 
 NAME = "energy_institute"
@@ -41,13 +43,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def countries() -> tuple[str, ...]:
-    configured = os.environ.get(COUNTRIES_ENV)
+def countries(settings: Settings) -> tuple[str, ...]:
+    configured = settings.energy_institute_countries
     return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
 
 
 def fetch(ctx: FetchContext) -> None:
-    url = ctx.source.base_url + PANEL_PATH
+    url = ctx.base_url + PANEL_PATH
     try:
         ctx.get("panel.csv", url)
     except FetchError as exc:
@@ -106,8 +108,8 @@ def _row(record: dict, variable: str, raw: str | None, line_country: str, entry:
     return row
 
 
-def parse(snapshot: Snapshot) -> ParseResult:
-    wanted = set(countries())
+def parse(snapshot: Snapshot, countries: tuple[str, ...] = DEFAULT_COUNTRIES) -> ParseResult:
+    wanted = set(countries)
 
     def records_of_wanted_countries(body: bytes, entry: SnapshotEntry) -> Iterator[tuple[dict, str, str | None, str]]:
         for record, variable, raw in _records(body, entry.name, entry.url):
@@ -117,6 +119,12 @@ def parse(snapshot: Snapshot) -> ParseResult:
 
     rows = rows_of_entries(snapshot, records_of_wanted_countries, lambda found, entry: _row(*found, entry))
     return {"energy_indicators": pd.DataFrame(rows)}
+
+
+def curate_run_countries(source: Source, snapshot: Snapshot, paths: DataPaths,
+                         standard: StandardCurate) -> list[TableOutcome]:
+    """The standard curate path, keeping the run's countries (CASPIAN_ETL_ENERGY_INSTITUTE_COUNTRIES)."""
+    return standard(partial(parse, countries=countries(paths.settings)))
 
 
 SOURCE = Source(
@@ -130,6 +138,7 @@ SOURCE = Source(
     parse=parse,
     default_base_url=DEFAULT_BASE_URL,
     accepts_files=True,
+    curate=curate_run_countries,
     schedule="0 5 1 7 *",  # the Statistical Review comes out in late June: try on 1 July (its site may block us)
     description="Oil production (kb/d, Mt), oil consumption, electricity and renewable generation, yearly.",
 )

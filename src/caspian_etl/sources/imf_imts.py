@@ -13,7 +13,6 @@ they are; multiplying by 10^SCALE would inflate them a million times.
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +24,7 @@ import pandas as pd
 from caspian_etl.contracts.countries import normalise_iso3
 from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, FetchError, ParseError, SourceAPIError
+from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.sources.parsing import fill_period, official_row, row_reason, rows_of_entries
@@ -42,8 +42,8 @@ INDICATORS = {"XG_FOB_USD": ("X", "Goods, value of exports, FOB, US dollars"),
 FREQUENCIES = ("A", "Q", "M")
 
 
-def countries() -> tuple[str, ...]:
-    raw = os.environ.get(COUNTRIES_ENV)
+def countries(settings: Settings) -> tuple[str, ...]:
+    raw = settings.imf_imts_countries
     codes = DEFAULT_COUNTRIES
     if raw:
         codes = tuple(c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip())
@@ -68,8 +68,8 @@ def data_url(base: str, country: str, counterpart: str, start: date, end: date) 
 def fetch(ctx: FetchContext) -> None:
     start = ctx.window.start or date(FIRST_YEAR, 1, 1)
     end = ctx.window.end or date.today()
-    for country, counterpart in permutations(countries(), 2):
-        url = data_url(ctx.source.base_url, country, counterpart, start, end)
+    for country, counterpart in permutations(countries(ctx.settings), 2):
+        url = data_url(ctx.base_url, country, counterpart, start, end)
         try:
             read_series(ctx.get(f"{country}_{counterpart}.xml", url, headers={"Accept": "application/xml"}),
                         name=f"{country}_{counterpart}.xml", url=url)

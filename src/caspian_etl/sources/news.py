@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -29,6 +28,7 @@ from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import FetchError, ParseError
 from caspian_etl.core.http import HttpPolicy
+from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, utc_now
 from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
 from caspian_etl.news import PUBLISHERS, Publisher
@@ -55,8 +55,8 @@ FETCH_LOG = "news__fetch_log.json"
 ARTICLE_MARK = "__a_"
 
 
-def selected_publishers() -> list[Publisher]:
-    configured = os.environ.get(PUBLISHERS_ENV)
+def selected_publishers(settings: Settings) -> list[Publisher]:
+    configured = settings.news_publishers
     if not configured:
         return list(PUBLISHERS.values())
     names = [n.strip() for n in configured.split(";") if n.strip()]
@@ -136,8 +136,8 @@ def fetch(ctx: FetchContext) -> None:
             if ARTICLE_MARK in entry.name and ctx.carry_forward(entry.name):
                 carried.add(entry.name)
     reports = {}
-    for publisher in selected_publishers():
-        base = publisher.base_url()
+    for publisher in selected_publishers(ctx.settings):
+        base = publisher.base_url(ctx.settings)
         # only what a repeat run would find again goes in the log (no timestamps, no 'fetched this time'), so a
         # run that finds nothing new gives a snapshot equal to the last one and none is stored
         report: dict = {"base_url": base, "discovered": 0, "disallowed": [], "failed": []}

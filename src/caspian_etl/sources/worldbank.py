@@ -8,13 +8,13 @@ Missing observations are `"value": null` and stay null here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from caspian_etl.core.errors import ParseError, SourceAPIError
+from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
@@ -62,8 +62,8 @@ ISO2_TO_ISO3 = {"KZ": "KAZ", "AZ": "AZE", "GE": "GEO", "TR": "TUR", "CN": "CHN",
                 "US": "USA", "DE": "DEU", "FR": "FRA"}
 
 
-def countries() -> tuple[str, ...]:
-    configured = os.environ.get(COUNTRIES_ENV)
+def countries(settings: Settings) -> tuple[str, ...]:
+    configured = settings.worldbank_countries
     return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
 
 
@@ -98,9 +98,9 @@ def fetch(ctx: FetchContext) -> None:
     window = ctx.window
     first = window.start.year if window.start else FIRST_YEAR
     last = window.end.year if window.end else date.today().year
-    country_path = ";".join(countries())
+    country_path = ";".join(countries(ctx.settings))
     for indicator in INDICATORS:
-        url = f"{ctx.source.base_url}/country/{country_path}/indicator/{indicator.code}"
+        url = f"{ctx.base_url}/country/{country_path}/indicator/{indicator.code}"
         page = 1
         while True:
             params = {"format": "json", "per_page": PER_PAGE, "date": f"{first}:{last}", "page": page}

@@ -16,7 +16,6 @@ the API's columns) and streams them into partition files (see caspian_etl.source
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import count
@@ -29,7 +28,7 @@ from caspian_etl.contracts.validation import REASON_COLUMN
 from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.core.http import HttpPolicy
 from caspian_etl.core.results import TableOutcome
-from caspian_etl.core.settings import DataPaths
+from caspian_etl.core.settings import DataPaths, Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, ParseStep, Source, StandardCurate
 from caspian_etl.sources.comtrade import bulk
@@ -80,17 +79,17 @@ def _codes(raw: str, what: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def reporters() -> tuple[int, ...]:
-    return _codes(os.environ.get(REPORTERS_ENV) or ",".join(DEFAULT_REPORTERS), REPORTERS_ENV)
+def reporters(settings: Settings) -> tuple[int, ...]:
+    return _codes(settings.comtrade_reporters or ",".join(DEFAULT_REPORTERS), REPORTERS_ENV)
 
 
-def partners() -> tuple[int, ...]:
-    raw = os.environ.get(PARTNERS_ENV)
-    return _codes(raw, PARTNERS_ENV) if raw else reporters()
+def partners(settings: Settings) -> tuple[int, ...]:
+    raw = settings.comtrade_partners
+    return _codes(raw, PARTNERS_ENV) if raw else reporters(settings)
 
 
-def frequencies() -> tuple[str, ...]:
-    raw = os.environ.get(FREQUENCIES_ENV, "A,M")
+def frequencies(settings: Settings) -> tuple[str, ...]:
+    raw = "A,M" if settings.comtrade_frequencies is None else settings.comtrade_frequencies
     freqs = tuple(f.strip().upper() for f in raw.split(",") if f.strip())
     bad = [f for f in freqs if f not in ("A", "M")]
     if bad or not freqs:
@@ -150,20 +149,21 @@ def default_range(freq: str, today: date) -> tuple[date, date]:
     return date(today.year - 1, 1, 1), last_month
 
 
-def initial_queries(window_start: date | None, window_end: date | None, today: date | None = None) -> list[Query]:
+def initial_queries(window_start: date | None, window_end: date | None, settings: Settings,
+                    today: date | None = None) -> list[Query]:
     today = today or date.today()
     queries = []
-    for freq in frequencies():
+    for freq in frequencies(settings):
         start, end = default_range(freq, today)
         periods = _periods(freq, window_start or start, window_end or end)
-        for reporter in reporters():
-            others = tuple(p for p in partners() if p != reporter)
+        for reporter in reporters(settings):
+            others = tuple(p for p in partners(settings) if p != reporter)
             if not others:
                 continue
             for i in range(0, len(periods), MAX_PERIODS):
                 queries.append(Query(freq, reporter, others, tuple(periods[i:i + MAX_PERIODS]), FLOWS, COMMODITIES))
             # a configured partner list says exactly whom to ask; by default KAZ and AZE also face the world
-            if reporter in DEFAULT_WORLD_REPORTERS and not os.environ.get(PARTNERS_ENV):
+            if reporter in DEFAULT_WORLD_REPORTERS and not settings.comtrade_partners:
                 for i in range(0, len(periods), MAX_PERIODS):
                     queries.append(Query(freq, reporter, (WORLD,), tuple(periods[i:i + MAX_PERIODS]), FLOWS,
                                          WORLD_COMMODITIES))
@@ -214,15 +214,15 @@ def is_truncated(answer: Answer, cap: int | None) -> bool:
 
 
 def fetch(ctx: FetchContext) -> None:
-    key = os.environ.get(KEY_ENV)
+    key = ctx.settings.secret(KEY_ENV)
     path, cap = (DATA_PATH, DATA_CAP) if key else (PREVIEW_PATH, PREVIEW_CAP)
     headers = {KEY_HEADER: key} if key else None
     numbers = count(1)
-    for query in initial_queries(ctx.window.start, ctx.window.end):
+    for query in initial_queries(ctx.window.start, ctx.window.end, ctx.settings):
         pending = [query]
         while pending:  # depth first, so the order of requests (and names) is the same on every run
             q = pending.pop(0)
-            url = ctx.source.base_url + path.format(freq=q.freq)
+            url = ctx.base_url + path.format(freq=q.freq)
             name = f"{q.freq}_{q.reporter}_{next(numbers):04d}.json"
             answer = read_answer(ctx.get(name, url, params=q.params(cap), headers=headers), name=name, url=url)
             if not is_truncated(answer, cap):
