@@ -126,12 +126,12 @@ class TypeCheck:
     passes: Callable[[Column], Column]
 
 
+_IN_DATE_RANGE = TypeCheck("representable_date", "outside the representable date range 1677-09-22..2262-04-11",
+                           _representable)
 TYPE_CHECKS: dict[str, TypeCheck] = {
     "float64": TypeCheck("finite", "not a finite number", _finite),  # inf, 1e999, NaN: never a measurement
-    "date": TypeCheck("representable_date", "outside the representable date range 1677-09-22..2262-04-11",
-                      _representable),
-    "timestamp": TypeCheck("representable_date", "outside the representable date range 1677-09-22..2262-04-11",
-                           _representable),
+    "date": _IN_DATE_RANGE,
+    "timestamp": _IN_DATE_RANGE,
 }
 
 # how a missing value reads in a not_nullable reason: as pandas shows the null of the column's coerced dtype

@@ -7,6 +7,7 @@ carries the registry's label as its error, which is what a quarantine reason quo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,14 @@ def _as_series(passes: pyarrow_lib.Array | pyarrow_lib.ChunkedArray, index: pd.I
     return pd.Series(np.asarray(passes.fill_null(True), dtype=bool), index=index)
 
 
-def _on_column(check: ColumnCheck, arg: Any):  # noqa: ANN202 - a Pandera check function
+SeriesCheck = Callable[[pd.Series], pd.Series]  # what pandera.Check calls on a column
+
+
+def _on_column(check: ColumnCheck, arg: Any) -> SeriesCheck:
     return lambda series: _as_series(column_passes(check, _as_arrow(series), arg), series.index)
 
 
-def _on_type(check: TypeCheck):  # noqa: ANN202
+def _on_type(check: TypeCheck) -> SeriesCheck:
     return lambda series: _as_series(check.passes(_as_arrow(series)), series.index)
 
 
