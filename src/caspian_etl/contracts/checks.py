@@ -74,16 +74,22 @@ class ColumnCheck:
     kind: str  # its key under a column's `checks:` in schemas/*.yaml
     label: Callable[[Any], str]  # its name in a reason (for the built-ins, the name Pandera gives them)
     passes: Callable[[Column, Any], Column]  # true where the value passes; null (not judged) where it is null
+    describe: Callable[[Any], str]  # what it asks, in the data dictionary (docs/CATALOG.md)
+
+
+def _one_of(values: list[Any]) -> str:
+    return "one of " + ", ".join(f"`{v}`" for v in values)
 
 
 COLUMN_CHECKS: dict[str, ColumnCheck] = {c.kind: c for c in (
-    ColumnCheck("str_matches", lambda arg: f"str_matches('{arg}')", _matches),
-    ColumnCheck("isin", lambda arg: f"isin({list(arg)})", _isin),
-    ColumnCheck("in_catalog", lambda arg: f"not a key of schemas/{CATALOG_FILES[arg]}", _in_catalog),
-    ColumnCheck("ge", lambda arg: f"greater_than_or_equal_to({arg})", _compare(pc.greater_equal)),
-    ColumnCheck("le", lambda arg: f"less_than_or_equal_to({arg})", _compare(pc.less_equal)),
-    ColumnCheck("gt", lambda arg: f"greater_than({arg})", _compare(pc.greater)),
-    ColumnCheck("lt", lambda arg: f"less_than({arg})", _compare(pc.less)),
+    ColumnCheck("str_matches", lambda arg: f"str_matches('{arg}')", _matches, lambda arg: f"matches `{arg}`"),
+    ColumnCheck("isin", lambda arg: f"isin({list(arg)})", _isin, _one_of),
+    ColumnCheck("in_catalog", lambda arg: f"not a key of schemas/{CATALOG_FILES[arg]}", _in_catalog,
+                lambda arg: f"a key of schemas/{CATALOG_FILES[str(arg)]}"),
+    ColumnCheck("ge", lambda arg: f"greater_than_or_equal_to({arg})", _compare(pc.greater_equal), lambda a: f"≥ {a}"),
+    ColumnCheck("le", lambda arg: f"less_than_or_equal_to({arg})", _compare(pc.less_equal), lambda a: f"≤ {a}"),
+    ColumnCheck("gt", lambda arg: f"greater_than({arg})", _compare(pc.greater), lambda a: f"> {a}"),
+    ColumnCheck("lt", lambda arg: f"less_than({arg})", _compare(pc.less), lambda a: f"< {a}"),
 )}
 
 
