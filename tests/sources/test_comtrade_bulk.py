@@ -112,9 +112,10 @@ def test_bulk_final_columns_map_codes_and_quarantine_with_reasons(paths, tmp_pat
     assert table.loc[("WLD", "TOTAL"), "value_usd"] == 5000.0
     assert pd.isna(table.loc[("AZE", "01"), "quantity"]) and pd.isna(table.loc[("AZE", "01"), "quantity_unit"])
     reasons = {r["row"]: r["quarantine_reason"] for r in quarantine_rows(paths)}
+    # contract failures in the DataFrame path's words (tests/contracts/test_check_parity.py)
     assert reasons == {
-        "3": "partner: no ISO3 code for Comtrade area '490'; partner: not_nullable failed",
-        "4": "value_usd: greater_than_or_equal_to(0) failed for value '-3'",
+        "3": "partner: no ISO3 code for Comtrade area '490'; partner: not_nullable failed for value 'nan'",
+        "4": "value_usd: greater_than_or_equal_to(0) failed for value '-3.0'",
         "5": "primaryValue: 'abc' is not a number",
         "6": "freqCode 'M' does not match the period",
         "7": "flow: isin(['X', 'M', 'RX', 'RM', 'T']) failed for value 'DX'",

@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 import yaml
 
+from caspian_etl.contracts.checks import CATALOG_FILES, ROW_CHECKS, catalog_keys, column_check
+from caspian_etl.contracts.pandera_checks import pandera_column_checks, pandera_row_check
 from caspian_etl.core.errors import ContractError
 from caspian_etl.core.resources import schemas_dir
+
+__all__ = ["CATALOG_FILES", "ColumnSpec", "TableContract", "catalog_keys", "load_contract", "table_names"]
 
 # type name in YAML -> (pandas dtype Pandera coerces to, Arrow type written to Parquet)
 TYPES: dict[str, tuple[str, pyarrow_lib.DataType]] = {
@@ -29,38 +32,6 @@ TYPES: dict[str, tuple[str, pyarrow_lib.DataType]] = {
     "date": ("datetime64[ns]", pyarrow_lib.date32()),
     # UTC with microseconds: what DuckDB reads as TIMESTAMPTZ and Polars as Datetime(us, UTC)
     "timestamp": ("datetime64[ns, UTC]", pyarrow_lib.timestamp("us", tz="UTC")),
-}
-
-CATALOG_FILES = {"units": "units.yaml", "metrics": "metrics.yaml"}
-
-
-@lru_cache(maxsize=None)
-def catalog_keys(catalog: str) -> frozenset[str]:
-    """Keys of a vocabulary file in schemas/ (units.yaml -> `units:`, metrics.yaml -> `metrics:`)."""
-    try:
-        path = schemas_dir() / CATALOG_FILES[catalog]
-    except KeyError:
-        raise ContractError(f"unknown catalog {catalog!r}; known: {sorted(CATALOG_FILES)}") from None
-    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8"))[catalog])
-
-
-def _period_parsed(df: pd.DataFrame) -> pd.Series:
-    """A row that states a period must have had it parsed (frequency is filled in by the parser)."""
-    has_period = df["period"].notna() & (df["period"].astype("str").str.len() > 0)
-    return ~has_period | df["frequency"].notna()
-
-
-def _period_order(df: pd.DataFrame) -> pd.Series:
-    """period_start must not fall after period_end."""
-    start = pd.to_datetime(df["period_start"], errors="coerce")
-    end = pd.to_datetime(df["period_end"], errors="coerce")
-    return start.isna() | end.isna() | (start <= end)
-
-
-# Row checks that span several columns; YAML names them under `row_checks`.
-ROW_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "period_parsed": _period_parsed,
-    "period_order": _period_order,
 }
 
 
@@ -96,13 +67,11 @@ class TableContract:
 
     def pandera_schema(self) -> pa.DataFrameSchema:
         columns = {
-            c.name: pa.Column(TYPES[c.type][0], checks=_column_checks(c), nullable=c.nullable, coerce=True,
-                              description=c.description, title=c.name)
+            c.name: pa.Column(TYPES[c.type][0], checks=pandera_column_checks(c.name, c.type, c.checks),
+                              nullable=c.nullable, coerce=True, description=c.description, title=c.name)
             for c in self.columns
         }
-        row_checks = [pa.Check(ROW_CHECKS[name], name=name,
-                               error=f"row check {name}: {ROW_CHECKS[name].__doc__.strip()}")
-                      for name in self.row_checks]
+        row_checks = [pandera_row_check(ROW_CHECKS[name]) for name in self.row_checks]
         return pa.DataFrameSchema(
             columns,
             checks=row_checks,
@@ -135,29 +104,6 @@ class TableContract:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in self.column_names})
 
 
-def _finite(series: pd.Series) -> pd.Series:
-    return ~pd.Series(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)), index=series.index)
-
-
-def _column_checks(col: ColumnSpec) -> list[pa.Check]:
-    checks: list[pa.Check] = []
-    if col.type == "float64":  # inf / 1e999 are never a measurement: every float column must be finite
-        checks.append(pa.Check(_finite, name="finite", error="not a finite number"))
-    for kind, arg in col.checks.items():
-        if kind == "str_matches":
-            checks.append(pa.Check.str_matches(arg))
-        elif kind == "isin":
-            checks.append(pa.Check.isin(list(arg)))
-        elif kind == "in_catalog":
-            checks.append(pa.Check.isin(sorted(catalog_keys(arg)), name=f"in_catalog_{arg}",
-                                        error=f"not a key of schemas/{CATALOG_FILES[arg]}"))
-        elif kind in {"ge", "le", "gt", "lt"}:
-            checks.append(getattr(pa.Check, kind)(arg))
-        else:
-            raise ContractError(f"column {col.name}: unknown check {kind!r}")
-    return checks
-
-
 def _parse_contract(doc: dict[str, Any], origin: str) -> TableContract:
     try:
         columns = tuple(
@@ -179,11 +125,20 @@ def _parse_contract(doc: dict[str, Any], origin: str) -> TableContract:
     problems = [f"column {c.name}: unknown type {c.type!r}" for c in columns if c.type not in TYPES]
     problems += [f"natural key column {k!r} is not a column" for k in contract.natural_key if k not in names]
     problems += [f"unknown row check {r!r}" for r in contract.row_checks if r not in ROW_CHECKS]
+    problems += [f"column {c.name}: unknown check {k!r}" for c in columns for k in c.checks if not _known(k, c.name)]
     if len(set(names)) != len(names):
         problems.append("duplicate column names")
     if problems:
         raise ContractError(f"schema file {origin}: " + "; ".join(problems))
     return contract
+
+
+def _known(kind: str, column: str) -> bool:
+    try:
+        column_check(kind, column)
+    except ContractError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=None)

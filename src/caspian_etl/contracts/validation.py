@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pyarrow_lib
 
+from caspian_etl.contracts.checks import TYPE_CHECKS, check_failed, failed_mask, value_problem
 from caspian_etl.contracts.schema import TableContract
 from caspian_etl.core.errors import ContractError
 
@@ -37,57 +39,54 @@ def _describe(failure: pd.Series, contract: TableContract) -> str:
             return f"duplicate natural key ({', '.join(contract.natural_key)}): an earlier row has the same key"
         return check if check.startswith("row check") else f"row check {check} failed"
     column = failure["column"] if isinstance(failure["column"], str) else "?"
-    value = str(failure["failure_case"])
-    if len(value) > 80:
-        value = value[:77] + "..."
-    return f"{column}: {check} failed for value {value!r}"
+    return check_failed(column, check, failure["failure_case"])
 
 
 _NAN_TEXT = ("nan", "+nan", "-nan")
 
 
-def _non_finite(column: pd.Series) -> pd.Series:
-    """Rows whose value is a number that is not finite: inf, 1e999 (overflows to inf), or NaN written out.
+def _as_float(column: pd.Series) -> pyarrow_lib.Array:
+    """A parsed column as the floats it would coerce to, NaN kept where the text says "nan".
 
-    A missing value is null, never NaN text: "nan" in a source means something went wrong upstream."""
+    A missing value is null, never NaN text: "nan" in a source means something went wrong upstream; in a float
+    column pandas cannot tell NaN from null, so there it is null."""
     if pd.api.types.is_float_dtype(column.dtype):
-        return pd.Series(np.isinf(column.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
+        return pyarrow_lib.array(column, from_pandas=True)
     numeric = pd.to_numeric(column, errors="coerce")
-    bad = pd.Series(np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)), index=column.index)
     unread = column[numeric.isna() & column.notna()]  # few rows: text that is not a number, or 'nan'
     nan_text = unread.map(lambda v: isinstance(v, str) and v.strip().lower() in _NAN_TEXT).astype(bool)
-    bad[nan_text[nan_text].index] = True
-    return bad
+    missing = numeric.isna().to_numpy(dtype=bool, copy=True)
+    missing[column.index.get_indexer(nan_text[nan_text].index)] = False
+    return pyarrow_lib.array(numeric.to_numpy(dtype="float64", na_value=np.nan), mask=missing)
 
 
-def _out_of_range(column: pd.Series) -> pd.Series:
-    """Rows whose date lies outside what the contract's datetime64[ns] columns can hold (1677..2262): a
-    period typo such as 3024 or 1650 is one bad row, not a failed table."""
+def _as_datetime(column: pd.Series) -> pyarrow_lib.Array | None:
+    """A parsed date column as timestamps (None when its values are of mixed types: the contract's own
+    coercion check reports those)."""
     try:
         converted = pd.to_datetime(column, errors="coerce") if column.dtype == object else column
         naive = converted.dt.tz_localize(None) if getattr(converted.dt, "tz", None) is not None else converted
-        return ((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max)).fillna(False).astype(bool)
-    except (AttributeError, TypeError, ValueError):  # mixed types: left to the contract's own coercion check
-        return pd.Series(False, index=column.index)
+        return pyarrow_lib.array(naive, from_pandas=True)
+    except (AttributeError, TypeError, ValueError, pyarrow_lib.ArrowException):
+        return None
 
 
 def _value_problems(contract: TableContract, frame: pd.DataFrame) -> dict[int, list[str]]:
-    """Per-row reasons that Pandera cannot give one row at a time: non-finite numbers in float columns, and
-    dates outside the representable range (a failed datetime coercion fails the whole column in Pandera)."""
+    """Per-row reasons that Pandera cannot give one row at a time: the registry's type checks (non-finite
+    numbers in float columns, dates outside the representable range: a failed datetime coercion fails the
+    whole column in Pandera), on the values as parsed."""
     reasons: dict[int, list[str]] = {}
     for spec in contract.columns:
-        if spec.name not in frame.columns:
+        check = TYPE_CHECKS.get(spec.type)
+        if check is None or spec.name not in frame.columns:
             continue
         column = frame[spec.name]
-        if spec.type == "float64":
-            bad, why = _non_finite(column), "not a finite number"
-        elif spec.type in ("date", "timestamp"):
-            bad, why = _out_of_range(column), "outside the representable date range 1677-09-22..2262-04-11"
-        else:
+        values = _as_float(column) if spec.type == "float64" else _as_datetime(column)
+        if values is None:
             continue
-        for index in column.index[bad.to_numpy(dtype=bool)]:
-            value = str(column[index])[:40]
-            reasons.setdefault(int(index), []).append(f"{spec.name}: value {value!r} is {why}")
+        bad = failed_mask(check.passes(values)).to_numpy(zero_copy_only=False)
+        for index in column.index[bad]:
+            reasons.setdefault(int(index), []).append(value_problem(spec.name, column[index], check.why))
     return reasons
 
 

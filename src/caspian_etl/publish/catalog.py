@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from caspian_etl.contracts.checks import COLUMN_CHECKS
 from caspian_etl.contracts.curated import part_files
 from caspian_etl.contracts.schema import CATALOG_FILES, ColumnSpec, TableContract, load_contract, table_names
 from caspian_etl.contracts.units import units
@@ -74,14 +75,7 @@ def table_files(table: str, paths: DataPaths | None) -> list[str]:
 
 
 def _check_text(kind: str, arg: object) -> str:
-    if kind == "str_matches":
-        return f"matches `{arg}`"
-    if kind == "isin":
-        return "one of " + ", ".join(f"`{v}`" for v in arg)  # type: ignore[union-attr]
-    if kind == "in_catalog":
-        return f"a key of schemas/{CATALOG_FILES[str(arg)]}"
-    symbols = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
-    return f"{symbols.get(kind, kind)} {arg}"
+    return COLUMN_CHECKS[kind].describe(arg)  # the registry's words (caspian_etl.contracts.checks)
 
 
 def _cell(text: object) -> str:
