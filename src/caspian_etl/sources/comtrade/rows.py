@@ -41,9 +41,9 @@ _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 # ---------------------------------------------------------------- reading
 
-def _open(path: Path) -> tuple[Sha256Reader, BinaryIO, list[str], str]:
-    """The file's bytes (hashed as they are read), its text (inflated with ISA-L when the bytes are gzip), the
-    header's columns and the delimiter."""
+def _open(path: Path, raw: Sha256Reader) -> tuple[BinaryIO, list[str], str]:
+    """The file's text from `raw` (inflated with ISA-L when the bytes are gzip), the header's columns and the
+    delimiter."""
     with open(path, "rb") as fh:
         compressed = fh.read(2) == b"\x1f\x8b"
     opener = igzip.open if compressed else open
@@ -51,9 +51,8 @@ def _open(path: Path) -> tuple[Sha256Reader, BinaryIO, list[str], str]:
         first = fh.readline(1 << 20).decode("utf-8-sig", "replace").rstrip("\r\n")
     delimiter = "\t" if first.count("\t") >= first.count(",") else ","
     header = [c.strip().strip('"') for c in first.split(delimiter)]
-    raw = Sha256Reader(open(path, "rb"))
     text: BinaryIO = igzip.IGzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
-    return raw, text, header, delimiter
+    return text, header, delimiter
 
 
 def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[pa.RecordBatch]:
@@ -61,8 +60,14 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
 
     The file is read once: with `sha256` (the snapshot's record of it) its bytes are hashed as they stream and a
     mismatch raises SnapshotError after the last batch, so the caller must publish nothing before the end."""
-    raw, text, header, delimiter = _open(path)
+    raw = text = Sha256Reader(open(path, "rb"))
     try:
+        try:
+            text, header, delimiter = _open(path, raw)
+        except (OSError, EOFError) as exc:
+            _verify(raw, path, sha256)
+            raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
+                             source=SOURCE_NAME) from None
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             _verify(raw, path, sha256)  # a changed file is reported as changed, not as misshapen
