@@ -8,6 +8,8 @@ its own child process, one after the other, on the same file:
   caspian  the command a user runs, `caspian-etl ingest-file comtrade FILE --data-dir D` (interpreter start,
            imports, snapshot copy + sha256, parse, validate every row against schemas/trade_flows.yaml,
            quarantine, reporter-year partitions, then the derived tables, catalog and report it rebuilds);
+  caspian_ingest  the same without the derived tables, catalog and report (pipeline.run.ingest_files: the
+           snapshot and the bulk curation only), to tell the two parts apart;
   polars   pl.scan_csv(FILE, separator='\\t', infer_schema=False).sink_parquet(OUT): no types, no checks
            (infer_schema=False: inferred integer code columns would fail on the planted bad codes);
   duckdb   COPY (SELECT * FROM read_csv('FILE')) TO 'OUT' (FORMAT parquet): no checks.
@@ -30,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CONTENDERS = ("caspian", "polars", "duckdb")
+CONTENDERS = ("caspian", "caspian_ingest", "polars", "duckdb")
 
 
 def peak_rss_mb() -> float:
@@ -56,6 +58,13 @@ def _child(mode: str, file: Path, workdir: Path) -> None:
         code = main(["ingest-file", "comtrade", str(file), "--data-dir", str(workdir / "data")])
         if code != 0:
             raise SystemExit(f"caspian-etl ingest-file exited {code}")
+    elif mode == "caspian_ingest":
+        from caspian_etl.core.settings import DataPaths
+        from caspian_etl.pipeline.run import ingest_files
+
+        result = ingest_files("comtrade", DataPaths(workdir / "data"), [file])
+        if result.status != "ok":
+            raise SystemExit(f"caspian ingest failed: {result.reason}")
     elif mode == "polars":
         import polars as pl
 
@@ -126,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     for mode in [m for m in CONTENDERS if m in args.only.split(",")]:
         results[mode] = run_child(mode, file, args.workdir / mode)
-        if mode == "caspian":
+        if mode.startswith("caspian"):
             results[mode].update(caspian_rows(args.workdir / mode))
         r = results[mode]
-        print(f"{mode:8s} wall {r['wall_s']:6.2f} s  cpu {r['cpu_s']:6.2f} s  peak RSS {r['peak_rss_mb']:5.0f} MB"
+        print(f"{mode:14s} wall {r['wall_s']:6.2f} s  cpu {r['cpu_s']:6.2f} s  peak RSS {r['peak_rss_mb']:5.0f} MB"
               + (f"  rows written {r['rows_written']}, quarantined {r['rows_quarantined']}, partitions "
-                 f"{r['partitions']}" if mode == "caspian" else ""), flush=True)
+                 f"{r['partitions']}" if mode.startswith("caspian") else ""), flush=True)
     summary: dict = {"rows": args.rows}
     for mode, r in results.items():
         summary.update({f"{mode}_wall_s": round(r["wall_s"], 2), f"{mode}_cpu_s": round(r["cpu_s"], 2),
@@ -141,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         summary.update(ratio_wall=round(c["wall_s"] / p["wall_s"], 3), ratio_cpu=round(c["cpu_s"] / p["cpu_s"], 3))
         print(f"caspian/polars: wall {summary['ratio_wall']:.2f}, cpu {summary['ratio_cpu']:.2f} "
               f"(target: wall <= 0.9, caspian peak RSS <= 600 MB)")
+    if "caspian_ingest" in results and "polars" in results:
+        c, p = results["caspian_ingest"], results["polars"]
+        summary.update(ingest_ratio_wall=round(c["wall_s"] / p["wall_s"], 3),
+                       ingest_ratio_cpu=round(c["cpu_s"] / p["cpu_s"], 3))
+        print(f"caspian_ingest/polars: wall {summary['ingest_ratio_wall']:.2f}, "
+              f"cpu {summary['ingest_ratio_cpu']:.2f}")
     print(json.dumps(summary))
     return 0
 

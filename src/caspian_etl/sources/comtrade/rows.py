@@ -1,9 +1,13 @@
 """Comtrade bulk files -> Arrow batches in the trade_flows shape (reading and mapping; no writing).
 
 A bulk file is gzipped (or plain) tab-separated text with the API's column names; the "final" bulk files lack
-the ISO and description columns, so areas are mapped from their M49 codes. Codes are read as dictionary
-strings (the mapping runs once per distinct value), numbers as text (a cell that is not a number becomes a
-reason, not a crash of the whole batch). Reasons found while mapping travel with the batch as `notes`.
+the ISO and description columns, so areas are mapped from their M49 codes. Codes that are mapped are read as
+dictionary strings (the mapping runs once per distinct value), codes written as they are as plain text, numbers
+as text (a cell that is not a number becomes a reason, not a crash of the whole batch). Reasons found while
+mapping travel with the batch as `notes`.
+
+The file is read once, in line-aligned pieces of BLOCK_SIZE bytes (memory stays bounded), inflated with ISA-L,
+and its sha256 is checked on the way (core.hashing_reader).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "cl
 OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
             "qtyUnitAbbr", "qty", "netWgt")
 NUMERIC = ("primaryValue", "netWgt", "qty")
+# codes written as they are read: plain text (a dictionary would be hashed at parse and expanded again)
+AS_READ = ("flowCode", "classificationCode", "cmdCode")
 RAW_COLUMNS = REQUIRED + OPTIONAL
 # totals of a breakdown dimension: anything else is a breakdown row
 TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
@@ -77,7 +83,8 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
         dictionary = pa.dictionary(pa.int32(), pa.string())
         parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False)
         convert = pacsv.ConvertOptions(include_columns=include, strings_can_be_null=False,
-                                       column_types={c: (pa.string() if c in NUMERIC else dictionary) for c in include},
+                                       column_types={c: (pa.string() if c in NUMERIC + AS_READ else dictionary)
+                                                     for c in include},
                                        quoted_strings_can_be_null=False)
         try:
             for number, chunk in enumerate(_line_chunks(text, BLOCK_SIZE)):
