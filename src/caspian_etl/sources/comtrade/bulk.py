@@ -198,7 +198,7 @@ class BulkIngest:
         self.quarantine = Quarantine(self.staging / "quarantine.csv")
         self.stats = BulkStats()
         self.metadata: dict[str, str] = {}
-        self.worker = SerialWorker()
+        self.worker = SerialWorker(depth=1)  # one row group waits while one is written
 
     def partition(self, label: str) -> Partition:
         if label not in self.partitions:

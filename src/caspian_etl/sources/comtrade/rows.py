@@ -31,7 +31,7 @@ from caspian_etl.core.snapshots import SnapshotEntry
 from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
 from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
 
-BLOCK_SIZE = 8 << 20  # bytes of text per record batch
+BLOCK_SIZE = 4 << 20  # bytes of text per record batch
 REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
             "primaryValue")
 OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
