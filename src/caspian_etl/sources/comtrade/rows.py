@@ -209,9 +209,12 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
     nulls = pa.nulls(n, pa.string())
 
     def country(code_col: str, iso_col: str, label: str) -> pa.Array:
-        out = _map(cols[code_col], iso3_from_m49)
-        if iso_col in cols:
-            out = pc.coalesce(_map(cols[iso_col], lambda v: normalise_iso3(v) if v else None), out)
+        iso = _map(cols[iso_col], lambda v: normalise_iso3(v) if v else None) if iso_col in cols else None
+        if iso is not None and iso.null_count == 0:
+            out = iso  # every row has a usable ISO code: the M49 codes are not needed
+        else:
+            out = _map(cols[code_col], iso3_from_m49)
+            out = out if iso is None else pc.coalesce(iso, out)
         missing = pc.is_null(out)
         if pc.any(missing).as_py():
             notes.append(_note(missing, f"{label}: no ISO3 code for Comtrade area '", cols[code_col], "'"))
