@@ -240,3 +240,15 @@ def test_a_stored_file_that_changed_is_refused_and_nothing_is_published(paths, t
         comtrade_bulk.curate_bulk(get_source("comtrade"), snapshot, paths)
     assert partition.read_bytes() == before
     assert not list(paths.staging.glob("bulk-*"))
+
+
+def test_pieces_cut_at_line_breaks_lose_no_row(tmp_path, monkeypatch) -> None:
+    """The reader cuts the text in pieces at line breaks: CRLF lines, a last line without a break and pieces
+    smaller than one line all give every row, in order."""
+    monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", 7)  # smaller than a line
+    lines = ["\t".join(BULK_COLUMNS)] + ["\t".join(row(cmd=f"{i:04d}", value=str(i))) for i in range(1, 40)]
+    file = tmp_path / "crlf.tsv.gz"
+    file.write_bytes(gzip.compress("\r\n".join(lines).encode()))  # no break after the last line
+    batches = list(comtrade_bulk_rows.read_batches(file, file.name))
+    values = [v for b in batches for v in b.column("primaryValue").to_pylist()]
+    assert values == [str(i) for i in range(1, 40)]
