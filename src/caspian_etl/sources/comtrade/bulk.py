@@ -7,7 +7,8 @@ trade_flows shape (caspian_etl.sources.comtrade.rows), then checked against sche
 file, row number, raw cells and reason; valid rows are appended to one staged Parquet file per reporter-year.
 Once every file is read, the natural key is checked per partition (duplicates after the first are quarantined)
 and each partition replaces data/curated/trade_flows/comtrade__<REPORTER>-<YEAR>.parquet atomically. Memory is
-bounded by the batch size, the write buffer and 8 bytes of key per valid row of the partitions being built.
+bounded by the batch size and the write buffers: the packed natural keys (8 bytes a row) wait in a staged file
+beside each partition and are read back one partition at a time at the end.
 
 Breakdown rows (by second partner, mode of transport or customs procedure) repeat the totals in finer
 detail; trade_flows keeps totals only, so they are counted (in the log) and not written.
@@ -104,11 +105,11 @@ class Partition:
     buffer: list[pa.Table] = field(default_factory=list)
     buffered: int = 0
     rows: int = 0
-    keys: list[np.ndarray] = field(default_factory=list)
     packer: KeyPacker = field(default_factory=KeyPacker)
 
     def add(self, table: pa.Table) -> None:
-        self.keys.append(self.packer.pack(table))
+        with open(self.staged.with_suffix(".keys"), "ab") as keys:  # on disk: memory does not grow with the rows
+            self.packer.pack(table).tofile(keys)
         self.buffer.append(table)
         self.buffered += table.num_rows
         self.rows += table.num_rows
@@ -140,7 +141,8 @@ class Partition:
 
     def later_duplicates(self) -> np.ndarray:
         """Row positions whose natural key an earlier row of the partition already has."""
-        keys = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype=np.int64)
+        path = self.staged.with_suffix(".keys")
+        keys = np.fromfile(path, dtype=np.int64) if path.exists() else np.zeros(0, dtype=np.int64)
         later = np.ones(len(keys), dtype=bool)
         later[np.unique(keys, return_index=True)[1]] = False  # the first row of each key stays
         return np.flatnonzero(later)
