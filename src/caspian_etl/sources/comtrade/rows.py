@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from isal import igzip
+from isal.igzip_lib import IsalError
 
 from caspian_etl.contracts.countries import iso3_from_m49, normalise_iso3
 from caspian_etl.contracts.periods import PeriodError, parse_period
@@ -40,6 +41,8 @@ NUMERIC = ("primaryValue", "netWgt", "qty")
 # codes written as they are read: plain text (a dictionary would be hashed at parse and expanded again)
 AS_READ = ("flowCode", "classificationCode", "cmdCode")
 RAW_COLUMNS = REQUIRED + OPTIONAL
+# what a broken file raises while it is inflated or read (ISA-L's errors are not OSErrors)
+UNREADABLE = (OSError, EOFError, IsalError)
 # totals of a breakdown dimension: anything else is a breakdown row
 TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
@@ -70,7 +73,7 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
     try:
         try:
             text, header, delimiter = _open(path, raw)
-        except (OSError, EOFError) as exc:
+        except UNREADABLE as exc:
             _verify(raw, path, sha256)
             raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
                              source=SOURCE_NAME) from None
@@ -95,7 +98,7 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
                 table = pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
                                        convert_options=convert)
                 yield from table.to_batches()
-        except (pa.ArrowInvalid, OSError, EOFError) as exc:
+        except (pa.ArrowInvalid, *UNREADABLE) as exc:
             _verify(raw, path, sha256)
             raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
                              source=SOURCE_NAME) from None
