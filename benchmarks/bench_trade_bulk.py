@@ -1,14 +1,21 @@
-"""Benchmark: caspian-etl's streaming Comtrade bulk ingest against DuckDB's COPY on the same file.
+"""Benchmark: the whole `caspian-etl ingest-file comtrade FILE` command against Polars and DuckDB on the same file.
 
-    python benchmarks/bench_trade_bulk.py [--rows 10000000] [--workdir benchmarks/out]
+    python benchmarks/bench_trade_bulk.py [--rows 10000000] [--workdir benchmarks/out] [--only caspian,polars]
 
 Generates N SYNTHETIC rows in the bulk format (benchmarks/comtrade_synth.py: gzipped TSV with the API's 47
-columns, one invalid commodity code every 1,000,000 rows), then, each in its own child process:
-  caspian  snapshot the file (copy + sha256, as `caspian-etl ingest-file` does), then curate it: parse,
-           validate every row against schemas/trade_flows.yaml, quarantine, write reporter-year partitions;
-  duckdb   COPY (SELECT * FROM read_csv('<file>')) TO '<out>.parquet'.
-caspian_s is the curate step (parse + validate + write); the snapshot copy is printed on its own line.
-peak_rss_mb is the caspian child's peak resident memory. The last line is one JSON object.
+columns, one invalid commodity code every 1,000,000 rows) unless the file exists, then runs each contender in
+its own child process, one after the other, on the same file:
+  caspian  the command a user runs, `caspian-etl ingest-file comtrade FILE --data-dir D` (interpreter start,
+           imports, snapshot copy + sha256, parse, validate every row against schemas/trade_flows.yaml,
+           quarantine, reporter-year partitions, then the derived tables, catalog and report it rebuilds);
+  caspian_ingest  the same without the derived tables, catalog and report (pipeline.run.ingest_files: the
+           snapshot and the bulk curation only), to tell the two parts apart;
+  polars   pl.scan_csv(FILE, separator='\\t', infer_schema=False).sink_parquet(OUT): no types, no checks
+           (infer_schema=False: inferred integer code columns would fail on the planted bad codes);
+  duckdb   COPY (SELECT * FROM read_csv('FILE')) TO 'OUT' (FORMAT parquet): no checks.
+For each: wall seconds (measured by the parent around the child, interpreter start included), CPU seconds
+(user + system of the child and its threads) and peak resident memory (the child's VmHWM). The machine
+should be quiet: wall times move with other load, CPU seconds much less. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,102 +32,131 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+CONTENDERS = ("caspian", "caspian_ingest", "polars", "duckdb")
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts from
-    the parent's peak at fork time, which would charge the generator's memory to the ingest."""
+    """This process's peak resident memory. VmHWM, not ru_maxrss: on Linux a child's ru_maxrss can start from
+    the parent's peak at fork time."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(mode: str, file: Path, workdir: Path) -> None:
-    """Runs in the child process; prints one JSON line with its timings and peak memory."""
-    if mode == "duckdb":
+    """Runs in the child process; prints one JSON line with its CPU time and peak memory."""
+    report: dict = {}
+    if mode == "caspian":
+        from caspian_etl.cli import main
+
+        code = main(["ingest-file", "comtrade", str(file), "--data-dir", str(workdir / "data")])
+        if code != 0:
+            raise SystemExit(f"caspian-etl ingest-file exited {code}")
+    elif mode == "caspian_ingest":
+        from caspian_etl.core.settings import DataPaths
+        from caspian_etl.pipeline.run import ingest_files
+
+        result = ingest_files("comtrade", DataPaths(workdir / "data"), [file])
+        if result.status != "ok":
+            raise SystemExit(f"caspian ingest failed: {result.reason}")
+    elif mode == "polars":
+        import polars as pl
+
+        pl.scan_csv(file, separator="\t", infer_schema=False).sink_parquet(workdir / "polars.parquet")
+    else:
         import duckdb
 
         out = workdir / "duckdb.parquet"
-        start = time.perf_counter()
         duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{file}')) TO '{out}' (FORMAT parquet)")
-        print(json.dumps({"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()}))
-        return
-    from caspian_etl.core.settings import DataPaths
-    from caspian_etl.core.snapshots import SnapshotStore, utc_now
-    from caspian_etl.pipeline.run import curate
-    from caspian_etl.sources import get_source
-
-    paths = DataPaths(workdir / "data")
-    source = get_source("comtrade")
-    start = time.perf_counter()
-    with SnapshotStore(paths, "comtrade").writer(params={"ingested_files": [str(file)]}) as writer:
-        writer.add_file(file.name, file, url=file.resolve().as_uri(), requested_at=utc_now())
-        snapshot = writer.commit()
-    snapshotted = time.perf_counter()
-    outcomes = curate(source, snapshot, paths)
-    done = time.perf_counter()
-    outcome = outcomes[0]
-    if outcome.error:
-        raise SystemExit(f"caspian ingest failed: {outcome.error}")
-    print(json.dumps({"seconds": done - snapshotted, "snapshot_seconds": snapshotted - start,
-                      "rows_written": outcome.rows_written, "rows_quarantined": outcome.rows_quarantined,
-                      "partitions": len(list((paths.curated / "trade_flows").glob("comtrade__*.parquet"))),
-                      "peak_rss_mb": peak_rss_mb()}))
+    report.update(cpu_s=cpu_seconds(), peak_rss_mb=peak_rss_mb())
+    print(json.dumps(report))
 
 
 def run_child(mode: str, file: Path, workdir: Path) -> dict:
-    """The child's JSON line."""
+    """The child's JSON line, with the wall time of the whole child (interpreter start to exit)."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    start = time.perf_counter()
     proc = subprocess.run([sys.executable, __file__, "--child", mode, "--file", str(file), "--workdir", str(workdir)],
                           stdout=subprocess.PIPE, env=env, text=True)
+    wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{mode} child failed (exit {proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+def caspian_rows(workdir: Path) -> dict:
+    """Rows the caspian run wrote and quarantined, read back from its files (footers and the quarantine CSV)."""
+    import pyarrow.parquet as pq
+
+    parts = sorted((workdir / "data" / "curated" / "trade_flows").glob("comtrade__*.parquet"))
+    written = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    quarantined = sum(max(sum(1 for _ in q.open(encoding="utf-8")) - 1, 0)
+                      for q in (workdir / "data" / "quarantine" / "trade_flows").glob("comtrade__*.csv"))
+    return {"rows_written": written, "rows_quarantined": quarantined, "partitions": len(parts)}
+
+
+def ensure_file(rows: int, workdir: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.comtrade_synth import write_bulk_file
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    file = workdir / f"comtrade_bulk_synthetic_{rows}.tsv.gz"
+    if not file.exists():
+        start = time.perf_counter()
+        partial = file.with_suffix(".partial")
+        write_bulk_file(partial, rows, bad_every=1_000_000)
+        partial.rename(file)
+        print(f"generated {rows} synthetic rows in {time.perf_counter() - start:.1f} s "
+              f"({file.stat().st_size / 1e6:.0f} MB gz): {file}")
+    return file
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--workdir", type=Path, default=HERE / "out")
-    parser.add_argument("--child", choices=["caspian", "duckdb"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", default=",".join(CONTENDERS), help="comma-separated contenders to run")
+    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child, args.file, args.workdir)
         return 0
 
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.comtrade_synth import write_bulk_file
-
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    file = args.workdir / f"comtrade_bulk_synthetic_{args.rows}.tsv.gz"
-    if not file.exists():
-        start = time.perf_counter()
-        partial = file.with_suffix(".partial")
-        write_bulk_file(partial, args.rows, bad_every=1_000_000)
-        partial.rename(file)
-        print(f"generated {args.rows} synthetic rows in {time.perf_counter() - start:.1f} s "
-              f"({file.stat().st_size / 1e6:.0f} MB gz): {file}")
-    for run in ("caspian", "duckdb"):
-        shutil.rmtree(args.workdir / run, ignore_errors=True)
-        (args.workdir / run).mkdir()
-    caspian = run_child("caspian", file, args.workdir / "caspian")
-    duck = run_child("duckdb", file, args.workdir / "duckdb")
-    caspian_rss, duck_rss = caspian["peak_rss_mb"], duck["peak_rss_mb"]
-    ratio = caspian["seconds"] / duck["seconds"]
-    print(f"caspian-etl snapshot (copy + sha256): {caspian['snapshot_seconds']:.2f} s")
-    print(f"caspian-etl ingest (parse + validate + write): {caspian['seconds']:.2f} s  "
-          f"rows written {caspian['rows_written']}, quarantined {caspian['rows_quarantined']}, "
-          f"partitions {caspian['partitions']}, peak RSS {caspian_rss:.0f} MB")
-    print(f"duckdb COPY read_csv -> parquet: {duck['seconds']:.2f} s  peak RSS {duck_rss:.0f} MB")
-    print(f"ratio caspian/duckdb: {ratio:.2f} (with the snapshot copy: "
-          f"{(caspian['seconds'] + caspian['snapshot_seconds']) / duck['seconds']:.2f})")
-    print(json.dumps({"rows": args.rows, "caspian_s": round(caspian["seconds"], 2),
-                      "duckdb_s": round(duck["seconds"], 2), "ratio": round(ratio, 3),
-                      "peak_rss_mb": round(caspian_rss, 1)}))
+    file = ensure_file(args.rows, args.workdir)
+    results: dict[str, dict] = {}
+    for mode in [m for m in CONTENDERS if m in args.only.split(",")]:
+        results[mode] = run_child(mode, file, args.workdir / mode)
+        if mode.startswith("caspian"):
+            results[mode].update(caspian_rows(args.workdir / mode))
+        r = results[mode]
+        print(f"{mode:14s} wall {r['wall_s']:6.2f} s  cpu {r['cpu_s']:6.2f} s  peak RSS {r['peak_rss_mb']:5.0f} MB"
+              + (f"  rows written {r['rows_written']}, quarantined {r['rows_quarantined']}, partitions "
+                 f"{r['partitions']}" if mode.startswith("caspian") else ""), flush=True)
+    summary: dict = {"rows": args.rows}
+    for mode, r in results.items():
+        summary.update({f"{mode}_wall_s": round(r["wall_s"], 2), f"{mode}_cpu_s": round(r["cpu_s"], 2),
+                        f"{mode}_peak_rss_mb": round(r["peak_rss_mb"], 1)})
+    if "caspian" in results and "polars" in results:
+        c, p = results["caspian"], results["polars"]
+        summary.update(ratio_wall=round(c["wall_s"] / p["wall_s"], 3), ratio_cpu=round(c["cpu_s"] / p["cpu_s"], 3))
+        print(f"caspian/polars: wall {summary['ratio_wall']:.2f}, cpu {summary['ratio_cpu']:.2f} "
+              f"(target: wall <= 0.9, caspian peak RSS <= 600 MB)")
+    if "caspian_ingest" in results and "polars" in results:
+        c, p = results["caspian_ingest"], results["polars"]
+        summary.update(ingest_ratio_wall=round(c["wall_s"] / p["wall_s"], 3),
+                       ingest_ratio_cpu=round(c["cpu_s"] / p["cpu_s"], 3))
+        print(f"caspian_ingest/polars: wall {summary['ingest_ratio_wall']:.2f}, "
+              f"cpu {summary['ingest_ratio_cpu']:.2f}")
+    print(json.dumps(summary))
     return 0
 
 

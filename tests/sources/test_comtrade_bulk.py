@@ -201,3 +201,55 @@ def test_bulk_reporter_years_take_over_from_api_rows(paths, tmp_path) -> None:
 ])
 def test_period_parts(raw, expected) -> None:
     assert comtrade_bulk_rows._period_parts(raw)[:2] == expected
+
+
+def test_row_groups_do_not_depend_on_how_the_file_was_read(paths, tmp_path, monkeypatch) -> None:
+    """Same file, same code: the same bytes, whether the reader's pieces are small or large (row groups are cut
+    every FLUSH_ROWS rows of a partition, not where a read happened to end)."""
+    file = write_bulk_file(tmp_path / "bulk.tsv.gz", 30_000, bad_every=7_000, chunk=10_000)
+    monkeypatch.setattr(comtrade_bulk, "FLUSH_ROWS", 4_000)
+    written = {}
+    for block in (64 << 10, 1 << 20):
+        monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", block)
+        data = paths.root / f"block{block}"
+        from caspian_etl.core.settings import DataPaths
+        result = ingest_files("comtrade", DataPaths(data), [file])
+        assert result.status == "ok", result.reason
+        written[block] = (data / "curated" / "trade_flows" / "comtrade__KAZ-2020.parquet").read_bytes()
+        groups = pq.ParquetFile(data / "curated" / "trade_flows" / "comtrade__KAZ-2020.parquet").metadata
+        assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == [4_000] * 7 + [1_996]
+    assert written[64 << 10] == written[1 << 20]
+
+
+@pytest.mark.parametrize("tamper", ["other rows, still gzip", "broken gzip"])
+def test_a_stored_file_that_changed_is_refused_and_nothing_is_published(paths, tmp_path, tamper) -> None:
+    """The bulk reader checks the stored file's sha256 while it streams (one read): a changed file fails the
+    curation with the snapshot error, whether it still parses or not, and no partition is replaced."""
+    from caspian_etl.core.errors import SnapshotError
+    from caspian_etl.sources import get_source
+
+    assert ingest_files("comtrade", paths, [bulk_file(tmp_path / "k.gz", [row(), row(cmd="27")])]).status == "ok"
+    partition = paths.curated / "trade_flows" / "comtrade__KAZ-2023.parquet"
+    before = partition.read_bytes()
+    snapshot = SnapshotStore(paths, "comtrade").latest()
+    stored = snapshot.file_path("k.gz")
+    if tamper == "broken gzip":
+        stored.write_bytes(stored.read_bytes()[:-12])
+    else:
+        bulk_file(stored, [row(value="999"), row(cmd="27")])
+    with pytest.raises(SnapshotError, match="no longer matches its recorded sha256"):
+        comtrade_bulk.curate_bulk(get_source("comtrade"), snapshot, paths)
+    assert partition.read_bytes() == before
+    assert not list(paths.staging.glob("bulk-*"))
+
+
+def test_pieces_cut_at_line_breaks_lose_no_row(tmp_path, monkeypatch) -> None:
+    """The reader cuts the text in pieces at line breaks: CRLF lines, a last line without a break and pieces
+    smaller than one line all give every row, in order."""
+    monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", 7)  # smaller than a line
+    lines = ["\t".join(BULK_COLUMNS)] + ["\t".join(row(cmd=f"{i:04d}", value=str(i))) for i in range(1, 40)]
+    file = tmp_path / "crlf.tsv.gz"
+    file.write_bytes(gzip.compress("\r\n".join(lines).encode()))  # no break after the last line
+    batches = list(comtrade_bulk_rows.read_batches(file, file.name))
+    values = [v for b in batches for v in b.column("primaryValue").to_pylist()]
+    assert values == [str(i) for i in range(1, 40)]

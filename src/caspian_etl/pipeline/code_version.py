@@ -27,21 +27,33 @@ CURATION_PATH = ("caspian_etl.pipeline.run", "caspian_etl.contracts.validation",
 DERIVATION_PATH = ("caspian_etl.contracts.validation", "caspian_etl.contracts.curated", "caspian_etl.contracts.schema")
 
 
+@lru_cache(maxsize=None)
 def _module_file(module: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+    """The .py file of a caspian_etl module, found in the package's folder: importlib's find_spec would import
+    the parents of every name it is asked about (`from x.y import name` asks about `x.y.name`), and this runs
+    at every curation (seconds of imports for a source's first run in a process)."""
+    if module != PACKAGE and not module.startswith(PACKAGE + "."):
+        return None  # not followed: only caspian_etl's own code is hashed
+    base = _package_dir().joinpath(*module.split(".")[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=1)
+def _package_dir() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent
 
 
 def _is_module(name: str) -> bool:
     return _module_file(name) is not None
 
 
-def _imports(module: str, path: Path) -> set[str]:
+@lru_cache(maxsize=None)
+def _imports(module: str, path: Path) -> frozenset[str]:
     """The caspian_etl modules that `module`'s source imports (absolute and relative imports)."""
     tree = ast.parse(path.read_bytes(), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -58,7 +70,7 @@ def _imports(module: str, path: Path) -> set[str]:
                 child = f"{base}.{alias.name}"
                 # `from pkg import module` imports the module; `from module import name` imports the module
                 found.add(child if _is_module(child) else base)
-    return {m for m in found if m == PACKAGE or m.startswith(PACKAGE + ".")}
+    return frozenset(m for m in found if m == PACKAGE or m.startswith(PACKAGE + "."))
 
 
 @lru_cache(maxsize=None)

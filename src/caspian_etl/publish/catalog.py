@@ -12,14 +12,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from caspian_etl.contracts.checks import COLUMN_CHECKS
 from caspian_etl.contracts.curated import part_files
-from caspian_etl.contracts.schema import CATALOG_FILES, ColumnSpec, TableContract, load_contract, table_names
+from caspian_etl.contracts.schema import (CATALOG_FILES, ColumnSpec, TableContract, catalog_keys, load_contract,
+                                         table_names)
 from caspian_etl.contracts.units import units
 from caspian_etl.core.atomic import atomic_write_text
-from caspian_etl.core.resources import schemas_dir
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.sources import REGISTRY
@@ -137,8 +135,7 @@ def catalog_markdown() -> str:
 
 
 def _catalog_keys(name: str) -> list[str]:
-    doc = yaml.safe_load((schemas_dir() / CATALOG_FILES[name]).read_text(encoding="utf-8"))
-    return sorted(doc[name])
+    return sorted(catalog_keys(name))  # read once per process (it was parsed again for every column)
 
 
 def _field(c: ColumnSpec) -> dict:

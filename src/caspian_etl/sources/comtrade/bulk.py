@@ -7,7 +7,8 @@ trade_flows shape (caspian_etl.sources.comtrade.rows), then checked against sche
 file, row number, raw cells and reason; valid rows are appended to one staged Parquet file per reporter-year.
 Once every file is read, the natural key is checked per partition (duplicates after the first are quarantined)
 and each partition replaces data/curated/trade_flows/comtrade__<REPORTER>-<YEAR>.parquet atomically. Memory is
-bounded by the batch size, the write buffer and 8 bytes of key per valid row of the partitions being built.
+bounded by the batch size and the write buffers: the packed natural keys (8 bytes a row) wait in a staged file
+beside each partition and are read back one partition at a time at the end.
 
 Breakdown rows (by second partner, mode of transport or customs procedure) repeat the totals in finer
 detail; trade_flows keeps totals only, so they are counted (in the log) and not written.
@@ -26,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -105,24 +105,32 @@ class Partition:
     buffer: list[pa.Table] = field(default_factory=list)
     buffered: int = 0
     rows: int = 0
-    keys: list[np.ndarray] = field(default_factory=list)
     packer: KeyPacker = field(default_factory=KeyPacker)
 
     def add(self, table: pa.Table) -> None:
-        self.keys.append(self.packer.pack(table))
+        with open(self.staged.with_suffix(".keys"), "ab") as keys:  # on disk: memory does not grow with the rows
+            self.packer.pack(table).tofile(keys)
         self.buffer.append(table)
         self.buffered += table.num_rows
         self.rows += table.num_rows
 
-    def flush(self) -> None:
-        """Hand the buffered rows to the writer thread as one row group."""
+    def flush(self, whole_groups: bool = False) -> None:
+        """Hand the buffered rows to the writer thread as row groups of FLUSH_ROWS rows (the last one shorter).
+        With `whole_groups`, a shorter rest stays buffered: where row groups end then depends on the rows alone,
+        not on where the reader's batches happened to end."""
         if not self.buffer:
             return
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.staged, self.schema, compression="zstd", write_statistics=True)
-        writer, table, rows = self.writer, pa.concat_tables(self.buffer), self.buffered
-        self.worker.submit(lambda: writer.write_table(table, row_group_size=max(rows, 1)))
-        self.buffer, self.buffered = [], 0
+        table, writer = pa.concat_tables(self.buffer), self.writer
+        size = FLUSH_ROWS * (table.num_rows // FLUSH_ROWS) if whole_groups else table.num_rows
+        if size == 0:
+            return
+        for start in range(0, size, FLUSH_ROWS):
+            group = table.slice(start, min(FLUSH_ROWS, size - start))
+            self.worker.submit(lambda g=group: writer.write_table(g, row_group_size=max(g.num_rows, 1)))
+        rest = table.slice(size)
+        self.buffer, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close(self) -> None:
         self.flush()
@@ -133,8 +141,11 @@ class Partition:
 
     def later_duplicates(self) -> np.ndarray:
         """Row positions whose natural key an earlier row of the partition already has."""
-        keys = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(pd.Series(keys).duplicated(keep="first").to_numpy())
+        path = self.staged.with_suffix(".keys")
+        keys = np.fromfile(path, dtype=np.int64) if path.exists() else np.zeros(0, dtype=np.int64)
+        later = np.ones(len(keys), dtype=bool)
+        later[np.unique(keys, return_index=True)[1]] = False  # the first row of each key stays
+        return np.flatnonzero(later)
 
 
 QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("row", pa.int64())]
@@ -189,7 +200,7 @@ class BulkIngest:
         self.quarantine = Quarantine(self.staging / "quarantine.csv")
         self.stats = BulkStats()
         self.metadata: dict[str, str] = {}
-        self.worker = SerialWorker()
+        self.worker = SerialWorker(depth=1)  # one row group waits while one is written
 
     def partition(self, label: str) -> Partition:
         if label not in self.partitions:
@@ -198,10 +209,11 @@ class BulkIngest:
         return self.partitions[label]
 
     def ingest_entry(self, entry: SnapshotEntry) -> None:
-        path = self.snapshot.verified_path(entry.name)
+        path = self.snapshot.file_path(entry.name)
         offset = 0
-        # the next batch is read (on a thread) while this one is checked; closing stops the reader on errors
-        with closing(prefetch(read_batches(path, entry.name))) as batches:
+        # the next batch is read (on a thread) while this one is checked; closing stops the reader on errors.
+        # The reader checks the file's sha256 as it streams (no second read); nothing is published before the end.
+        with closing(prefetch(read_batches(path, entry.name, sha256=entry.sha256))) as batches:
             for batch in batches:
                 n = batch.num_rows
                 row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
@@ -236,7 +248,7 @@ class BulkIngest:
             target = self.partition(label)
             target.add(part)
             if target.buffered >= FLUSH_ROWS:
-                target.flush()
+                target.flush(whole_groups=True)
         while sum(p.buffered for p in self.partitions.values()) > MAX_BUFFERED_ROWS:
             max(self.partitions.values(), key=lambda p: p.buffered).flush()
 

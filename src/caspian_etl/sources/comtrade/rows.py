@@ -1,37 +1,48 @@
 """Comtrade bulk files -> Arrow batches in the trade_flows shape (reading and mapping; no writing).
 
 A bulk file is gzipped (or plain) tab-separated text with the API's column names; the "final" bulk files lack
-the ISO and description columns, so areas are mapped from their M49 codes. Codes are read as dictionary
-strings (the mapping runs once per distinct value), numbers as text (a cell that is not a number becomes a
-reason, not a crash of the whole batch). Reasons found while mapping travel with the batch as `notes`.
+the ISO and description columns, so areas are mapped from their M49 codes. Codes that are mapped are read as
+dictionary strings (the mapping runs once per distinct value), codes written as they are as plain text, numbers
+as text (a cell that is not a number becomes a reason, not a crash of the whole batch). Reasons found while
+mapping travel with the batch as `notes`.
+
+The file is read once, in line-aligned pieces of BLOCK_SIZE bytes (memory stays bounded), inflated with ISA-L,
+and its sha256 is checked on the way (core.hashing_reader).
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from isal import igzip
+from isal.igzip_lib import IsalError
 
 from caspian_etl.contracts.countries import iso3_from_m49, normalise_iso3
 from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import TableContract
 from caspian_etl.core.errors import ParseError
+from caspian_etl.core.hashing_reader import Sha256Reader, verify
 from caspian_etl.core.snapshots import SnapshotEntry
 from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
 from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
 
-BLOCK_SIZE = 8 << 20  # bytes of text per record batch
+BLOCK_SIZE = 4 << 20  # bytes of text per record batch
 REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
             "primaryValue")
 OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
             "qtyUnitAbbr", "qty", "netWgt")
 NUMERIC = ("primaryValue", "netWgt", "qty")
+# codes written as they are read: plain text (a dictionary would be hashed at parse and expanded again)
+AS_READ = ("flowCode", "classificationCode", "cmdCode")
 RAW_COLUMNS = REQUIRED + OPTIONAL
+# what a broken file raises while it is inflated or read (ISA-L's errors are not OSErrors)
+UNREADABLE = (OSError, EOFError, IsalError)
 # totals of a breakdown dimension: anything else is a breakdown row
 TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
@@ -39,47 +50,82 @@ _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 # ---------------------------------------------------------------- reading
 
-def _open(path: Path) -> tuple[pa.NativeFile, list[str], str]:
-    """An Arrow input stream (gunzipped when the bytes are gzip), the header's columns and the delimiter."""
+def _open(path: Path, raw: Sha256Reader) -> tuple[BinaryIO, list[str], str]:
+    """The file's text from `raw` (inflated with ISA-L when the bytes are gzip), the header's columns and the
+    delimiter."""
     with open(path, "rb") as fh:
         compressed = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
+    opener = igzip.open if compressed else open
     with opener(path, "rb") as fh:
         first = fh.readline(1 << 20).decode("utf-8-sig", "replace").rstrip("\r\n")
     delimiter = "\t" if first.count("\t") >= first.count(",") else ","
     header = [c.strip().strip('"') for c in first.split(delimiter)]
-    stream = pa.input_stream(str(path), compression="gzip" if compressed else None, buffer_size=1 << 20)
-    return stream, header, delimiter
+    text: BinaryIO = igzip.IGzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
+    return text, header, delimiter
 
 
-def read_batches(path: Path, name: str) -> Iterator[pa.RecordBatch]:
-    """The file's rows in record batches: codes as dictionary strings, numbers as text (checked later)."""
-    stream, header, delimiter = _open(path)
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        stream.close()
-        raise ParseError(f"{name}: not a Comtrade bulk file: header lacks {missing} (has {header[:8]}...)",
-                         source=SOURCE_NAME)
-    include = [c for c in RAW_COLUMNS if c in header]
-    dictionary = pa.dictionary(pa.int32(), pa.string())
-    types = {c: (pa.string() if c in NUMERIC else dictionary) for c in include}
+def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[pa.RecordBatch]:
+    """The file's rows in record batches: codes as dictionary strings, numbers as text (checked later).
+
+    The file is read once: with `sha256` (the snapshot's record of it) its bytes are hashed as they stream and a
+    mismatch raises SnapshotError after the last batch, so the caller must publish nothing before the end."""
+    raw = text = Sha256Reader(open(path, "rb"))
     try:
-        reader = pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
-            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=types,
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        while True:
-            try:
-                yield reader.read_next_batch()
-            except StopIteration:
-                break
-    except (pa.ArrowInvalid, OSError, EOFError) as exc:
-        raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})", source=SOURCE_NAME) from None
+        try:
+            text, header, delimiter = _open(path, raw)
+        except UNREADABLE as exc:
+            _verify(raw, path, sha256)
+            raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
+                             source=SOURCE_NAME) from None
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            _verify(raw, path, sha256)  # a changed file is reported as changed, not as misshapen
+            raise ParseError(f"{name}: not a Comtrade bulk file: header lacks {missing} (has {header[:8]}...)",
+                             source=SOURCE_NAME)
+        include = [c for c in RAW_COLUMNS if c in header]
+        dictionary = pa.dictionary(pa.int32(), pa.string())
+        parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False)
+        convert = pacsv.ConvertOptions(include_columns=include, strings_can_be_null=False,
+                                       column_types={c: (pa.string() if c in NUMERIC + AS_READ else dictionary)
+                                                     for c in include},
+                                       quoted_strings_can_be_null=False)
+        try:
+            for number, chunk in enumerate(_line_chunks(text, BLOCK_SIZE)):
+                # one piece at a time, on one thread: the caller reads ahead on a thread of its own (beside the
+                # mapping and the writing), and memory holds a few pieces whatever the file's size
+                options = pacsv.ReadOptions(column_names=header, skip_rows=1 if number == 0 else 0,
+                                            block_size=chunk.size + 1, use_threads=False)
+                table = pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
+                                       convert_options=convert)
+                yield from table.to_batches()
+        except (pa.ArrowInvalid, *UNREADABLE) as exc:
+            _verify(raw, path, sha256)
+            raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
+                             source=SOURCE_NAME) from None
+        _verify(raw, path, sha256)
     finally:
-        stream.close()
+        text.close()
+        raw.close()
+
+
+def _line_chunks(text: BinaryIO, size: int) -> Iterator[pa.Buffer]:
+    """The text in pieces of about `size` bytes, each ending at a line break (nothing is quoted in a bulk file,
+    so a line is a row). Arrow's own streaming reader reads far ahead of its consumer (hundreds of MB); these
+    pieces keep the memory of reading bounded."""
+    rest = b""
+    while block := text.read(size):
+        piece = rest + block
+        cut = piece.rfind(b"\n") + 1
+        rest = piece[cut:]
+        if cut:
+            yield pa.py_buffer(piece).slice(0, cut)
+    if rest:
+        yield pa.py_buffer(rest)
+
+
+def _verify(raw: Sha256Reader, path: Path, sha256: str | None) -> None:
+    if sha256 is not None:
+        verify(raw, path, sha256, SOURCE_NAME)
 
 
 # ---------------------------------------------------------------- mapping to trade_flows
@@ -112,6 +158,15 @@ def _period_parts(raw: str) -> tuple[str, str | None, object, object]:
 
 def _numbers(column: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     """Text -> float64 (empty text -> null); also the mask of cells that are not numbers (None: all fine)."""
+    if column.offset == 0 and column.null_count == 0:
+        # the common case first, without copying the text: empty cells become nulls in place, then one cast
+        empty = pc.equal(pc.binary_length(column), 0)
+        valid = pc.invert(empty).buffers()[1]
+        try:
+            text = pa.Array.from_buffers(pa.string(), len(column), [valid, *column.buffers()[1:]])
+            return pc.cast(text, pa.float64()), None
+        except pa.ArrowInvalid:  # blanks of spaces, padded or broken numbers: the careful way below
+            pass
     blank = pc.equal(pc.utf8_trim_whitespace(column), "")
     text = pc.if_else(blank, pa.scalar(None, pa.string()), column)
     try:
@@ -129,6 +184,20 @@ def _note(failed: pa.Array, prefix: str, raw: pa.Array | None = None, suffix: st
     return pc.if_else(failed, message, pa.scalar(None, pa.string()))
 
 
+_CONSTANTS: dict[str | None, pa.Array] = {}
+
+
+def constant(value: str | None, n: int) -> pa.Array:
+    """`n` copies of a text (or nulls) as a zero-copy slice of one shared array: the columns that are the same on
+    every row (source, URL, sha256) then cost no memory per row in the batches and the partitions' buffers."""
+    shared = _CONSTANTS.get(value)
+    if shared is None or len(shared) < n:
+        if len(_CONSTANTS) > 16:  # a long-lived process ingests many files: keep the few of the current ones
+            _CONSTANTS.clear()
+        shared = _CONSTANTS[value] = pa.repeat(pa.scalar(value, pa.string()), max(n, 1 << 16))
+    return shared.slice(0, n)
+
+
 @dataclass
 class Mapped:
     table: pa.Table  # trade_flows shape, contract types
@@ -143,9 +212,12 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
     nulls = pa.nulls(n, pa.string())
 
     def country(code_col: str, iso_col: str, label: str) -> pa.Array:
-        out = _map(cols[code_col], iso3_from_m49)
-        if iso_col in cols:
-            out = pc.coalesce(_map(cols[iso_col], lambda v: normalise_iso3(v) if v else None), out)
+        iso = _map(cols[iso_col], lambda v: normalise_iso3(v) if v else None) if iso_col in cols else None
+        if iso is not None and iso.null_count == 0:
+            out = iso  # every row has a usable ISO code: the M49 codes are not needed
+        else:
+            out = _map(cols[code_col], iso3_from_m49)
+            out = out if iso is None else pc.coalesce(iso, out)
         missing = pc.is_null(out)
         if pc.any(missing).as_py():
             notes.append(_note(missing, f"{label}: no ISO3 code for Comtrade area '", cols[code_col], "'"))
@@ -202,9 +274,9 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
         "classification": as_text(cols["classificationCode"]), "commodity_code": as_text(cols["cmdCode"]),
         "commodity_desc": desc, "value_usd": numbers["primaryValue"], "net_weight_kg": numbers["netWgt"],
         "quantity": quantity, "quantity_unit": unit,
-        "basis": pa.repeat(pa.scalar("official"), n), "claim_id": nulls,
-        "source": pa.repeat(pa.scalar(SOURCE_NAME), n), "source_url": pa.repeat(pa.scalar(entry.url), n),
-        "snapshot_sha256": pa.repeat(pa.scalar(entry.sha256), n),
+        "basis": constant("official", n), "claim_id": constant(None, n),
+        "source": constant(SOURCE_NAME, n), "source_url": constant(entry.url, n),
+        "snapshot_sha256": constant(entry.sha256, n),
     }
     table = pa.Table.from_arrays([arrays[c] for c in contract.column_names], schema=contract.arrow_schema())
     return Mapped(table, notes, breakdown)
