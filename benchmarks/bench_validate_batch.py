@@ -15,9 +15,9 @@ import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import pyarrow as pa
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

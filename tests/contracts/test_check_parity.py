@@ -22,10 +22,17 @@ import pytest
 
 from caspian_etl.contracts.arrow_checks import failure_reasons
 from caspian_etl.contracts.checks import COLUMN_CHECKS, NULL_TEXT, ROW_CHECKS, TYPE_CHECKS
-from caspian_etl.contracts.schema import (TYPES, ColumnSpec, TableContract, _parse_contract, catalog_keys,
-                                          load_contract, table_names)
-from caspian_etl.core.errors import ContractError
+from caspian_etl.contracts.schema import (
+    TYPES,
+    ColumnSpec,
+    TableContract,
+    _parse_contract,
+    catalog_keys,
+    load_contract,
+    table_names,
+)
 from caspian_etl.contracts.validation import REASON_COLUMN, validate_table
+from caspian_etl.core.errors import ContractError
 
 SHA = "c" * 64
 # a value that matches each pattern the schemas use (a new pattern fails test_every_pattern_has_an_example)

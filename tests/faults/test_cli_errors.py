@@ -110,7 +110,8 @@ def test_a_gzip_header_followed_by_garbage_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == EXIT_SOURCE_FAILED
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     lines = error_lines(done.stderr)
-    assert len(lines) == 1 and lines[0].startswith("comtrade: ") and "TradeData_bad.gz: unreadable bulk file" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("comtrade: ")
+    assert "TradeData_bad.gz: unreadable bulk file" in lines[0]
 
 
 def test_atomic_write_cleanup_does_not_mask_the_original_error(tmp_path: Path, monkeypatch) -> None:

@@ -17,9 +17,19 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from caspian_etl.contracts.checks import (NOT_NULLABLE, NULL_TEXT, ROW_CHECKS, TYPE_CHECKS, any_failed,
-                                          check_failed, column_check, column_passes, failed_mask, reasons_where,
-                                          value_problem)
+from caspian_etl.contracts.checks import (
+    NOT_NULLABLE,
+    NULL_TEXT,
+    ROW_CHECKS,
+    TYPE_CHECKS,
+    any_failed,
+    check_failed,
+    column_check,
+    column_passes,
+    failed_mask,
+    reasons_where,
+    value_problem,
+)
 from caspian_etl.contracts.schema import TableContract
 from caspian_etl.core.errors import ContractError
 

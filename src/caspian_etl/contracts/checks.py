@@ -22,10 +22,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from caspian_etl.core.errors import ContractError
-from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.resources import load_yaml, schemas_dir
 
 Column = pa.Array | pa.ChunkedArray
 CATALOG_FILES = {"units": "units.yaml", "metrics": "metrics.yaml"}
@@ -38,7 +37,7 @@ def catalog_keys(catalog: str) -> frozenset[str]:
         path: Path = schemas_dir() / CATALOG_FILES[catalog]
     except KeyError:
         raise ContractError(f"unknown catalog {catalog!r}; known: {sorted(CATALOG_FILES)}") from None
-    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8"))[catalog])
+    return frozenset(load_yaml(path.read_text(encoding="utf-8"))[catalog])
 
 
 # ---------------------------------------------------------------- column checks declared in YAML

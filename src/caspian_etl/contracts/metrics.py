@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
-from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.resources import read_schema_yaml
 
 INDICATOR_TABLES = ("macro_indicators", "energy_indicators", "corridor_indicators")
 REPORTED_TABLES = ("trade_flows", *INDICATOR_TABLES)
@@ -27,7 +25,7 @@ class Metric:
 
 @lru_cache(maxsize=1)
 def metrics() -> dict[str, Metric]:
-    raw = yaml.safe_load((schemas_dir() / "metrics.yaml").read_text(encoding="utf-8"))["metrics"]
+    raw = read_schema_yaml("metrics.yaml")["metrics"]
     return {
         mid: Metric(id=mid, name=spec["name"], description=" ".join(str(spec.get("description", "")).split()),
                     table=spec["table"], unit=spec["unit"], flow=spec.get("flow"),

@@ -14,12 +14,11 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
-import yaml
 
 from caspian_etl.contracts.checks import CATALOG_FILES, ROW_CHECKS, catalog_keys, column_check
 from caspian_etl.contracts.pandera_checks import pandera_column_checks, pandera_row_check
 from caspian_etl.core.errors import ContractError
-from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.resources import load_yaml, schemas_dir
 
 __all__ = ["CATALOG_FILES", "ColumnSpec", "TableContract", "catalog_keys", "load_contract", "table_names"]
 
@@ -146,7 +145,7 @@ def load_contract(table: str) -> TableContract:
     path = schemas_dir() / f"{table}.yaml"
     if not path.exists():
         raise ContractError(f"no contract for table {table!r} (expected {path})")
-    return _parse_contract(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    return _parse_contract(load_yaml(path.read_text(encoding="utf-8")), str(path))
 
 
 def table_names() -> list[str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
-from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.resources import read_schema_yaml
 
 
 class UnitError(ValueError):
@@ -24,7 +22,7 @@ class Unit:
 
 @lru_cache(maxsize=1)
 def units() -> dict[str, Unit]:
-    raw = yaml.safe_load((schemas_dir() / "units.yaml").read_text(encoding="utf-8"))["units"]
+    raw = read_schema_yaml("units.yaml")["units"]
     return {name: Unit(name, spec["dimension"], float(spec["factor"]), spec.get("description", ""))
             for name, spec in raw.items()}
 
@@ -65,7 +63,7 @@ class CrudeFactor:
 
 @lru_cache(maxsize=1)
 def _crude_table() -> tuple[float, dict[str, CrudeFactor]]:
-    raw = yaml.safe_load((schemas_dir() / "crude_conversion.yaml").read_text(encoding="utf-8"))
+    raw = read_schema_yaml("crude_conversion.yaml")
     factors = {code: CrudeFactor(code, float(spec["barrels_per_tonne"]), spec["basis"], spec["source"])
                for code, spec in raw["factors"].items()}
     return float(raw["days_per_year"]), factors

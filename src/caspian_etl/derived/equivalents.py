@@ -15,10 +15,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-import yaml
-
 from caspian_etl.contracts.units import UnitError, convert, convert_crude, crude_factor, get_unit
-from caspian_etl.core.resources import schemas_dir
+from caspian_etl.core.resources import read_schema_yaml
 
 Conversion = Literal["same_dimension", "crude_rate", "share_of", "local_currency"]
 VOCABULARY_FILE = "official_equivalents.yaml"
@@ -42,7 +40,7 @@ class Equivalent:
 
 @lru_cache(maxsize=1)
 def equivalents() -> tuple[Equivalent, ...]:
-    raw = yaml.safe_load((schemas_dir() / VOCABULARY_FILE).read_text(encoding="utf-8"))["equivalents"]
+    raw = read_schema_yaml(VOCABULARY_FILE)["equivalents"]
     return tuple(Equivalent(metric=e["metric"], series=e["series"], conversion=e["conversion"], source=e["source"],
                             definition=" ".join(str(e["definition"]).split()), partner=e.get("partner"),
                             of=e.get("of"), from_metric=e.get("from_metric")) for e in raw)

@@ -14,8 +14,13 @@ from pathlib import Path
 
 from caspian_etl.contracts.checks import COLUMN_CHECKS
 from caspian_etl.contracts.curated import part_files
-from caspian_etl.contracts.schema import (CATALOG_FILES, ColumnSpec, TableContract, catalog_keys, load_contract,
-                                         table_names)
+from caspian_etl.contracts.schema import (
+    ColumnSpec,
+    TableContract,
+    catalog_keys,
+    load_contract,
+    table_names,
+)
 from caspian_etl.contracts.units import units
 from caspian_etl.core.atomic import atomic_write_text
 from caspian_etl.core.settings import DataPaths
