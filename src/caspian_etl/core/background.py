@@ -1,17 +1,22 @@
-"""Two small helpers to overlap I/O-bound Arrow work with the main thread (Arrow releases the GIL).
+"""Small helpers to overlap Arrow work with the main thread (Arrow releases the GIL).
 
-`prefetch` reads ahead from an iterator in a thread (bounded: at most `depth` items waiting), `SerialWorker`
-runs submitted jobs one after the other in a thread (bounded queue). Errors reach the caller.
+`prefetch` reads ahead from an iterator in a thread (bounded: at most `depth` items waiting), `ordered_map`
+applies a function on a few threads and gives the results in input order (bounded: at most `ahead` items in
+flight), `SerialWorker` runs submitted jobs one after the other in a thread (bounded queue). Errors reach the
+caller.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
@@ -53,6 +58,23 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
             except queue.Empty:
                 pass
         thread.join()
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, workers: int = 2, ahead: int = 3) -> Iterator[R]:
+    """fn(item) for each item, computed on `workers` threads, yielded in the order of `items`; at most `ahead`
+    items are taken from `items` before their result is consumed, so memory stays bounded. Stopping early
+    cancels what has not started and waits for what has."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ordered-map")
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class SerialWorker:

@@ -26,6 +26,7 @@ from isal.igzip_lib import IsalError
 from caspian_etl.contracts.countries import iso3_from_m49, normalise_iso3
 from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import TableContract
+from caspian_etl.core.background import ordered_map
 from caspian_etl.core.errors import ParseError
 from caspian_etl.core.hashing_reader import Sha256Reader, verify
 from caspian_etl.core.snapshots import SnapshotEntry
@@ -33,6 +34,7 @@ from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
 from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
 
 BLOCK_SIZE = 4 << 20  # bytes of text per record batch
+PARSERS = 2  # threads parsing pieces of text (one per core of the machines this is built for)
 REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
             "primaryValue")
 OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
@@ -89,14 +91,18 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
                                        column_types={c: (pa.string() if c in NUMERIC + AS_READ else dictionary)
                                                      for c in include},
                                        quoted_strings_can_be_null=False)
+
+        def parse_piece(numbered: tuple[int, pa.Buffer]) -> pa.Table:
+            number, chunk = numbered
+            options = pacsv.ReadOptions(column_names=header, skip_rows=1 if number == 0 else 0,
+                                        block_size=chunk.size + 1, use_threads=False)
+            return pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
+                                  convert_options=convert)
+
         try:
-            for number, chunk in enumerate(_line_chunks(text, BLOCK_SIZE)):
-                # one piece at a time, on one thread: the caller reads ahead on a thread of its own (beside the
-                # mapping and the writing), and memory holds a few pieces whatever the file's size
-                options = pacsv.ReadOptions(column_names=header, skip_rows=1 if number == 0 else 0,
-                                            block_size=chunk.size + 1, use_threads=False)
-                table = pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
-                                       convert_options=convert)
+            # pieces are parsed two at a time (parsing is the slowest stage, and Arrow releases the GIL), each on
+            # one thread into one batch, and handed on in file order; a few pieces at most are held at once
+            for table in ordered_map(parse_piece, enumerate(_line_chunks(text, BLOCK_SIZE)), workers=PARSERS):
                 yield from table.to_batches()
         except (pa.ArrowInvalid, *UNREADABLE) as exc:
             _verify(raw, path, sha256)
