@@ -5,11 +5,11 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from caspian_etl.contracts.metrics import INDICATOR_TABLES, metrics
 from caspian_etl.contracts.schema import _parse_contract, catalog_keys, load_contract, table_names
 from caspian_etl.contracts.units import get_unit
 from caspian_etl.core.errors import ContractError
 from caspian_etl.core.resources import schemas_dir
-from caspian_etl.sources.reported import INDICATOR_TABLES, metrics
 
 REQUIRED_TABLES = {"claims", "macro_indicators", "trade_flows", "energy_indicators", "corridor_indicators"}
 LINEAGE = {"source", "snapshot_sha256"}

@@ -14,13 +14,13 @@ import yaml
 
 from caspian_etl.cli import main
 from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.core.resources import schemas_dir
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.claim_checks import check_claims
 from caspian_etl.derived.equivalents import equivalents
 from caspian_etl.derived.observations import official_observations
 from caspian_etl.pipeline.run import run_pipeline
-from caspian_etl.sources.reported import metrics
 from tests.synthetic import indicator_row, trade_row, write_rows
 
 KAZ_OIL = Path(__file__).parents[1] / "fixtures" / "energy_institute" / "panel_kazakh_oil_synthetic.csv"

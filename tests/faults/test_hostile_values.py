@@ -12,11 +12,11 @@ import pytest
 
 from caspian_etl.contracts import curated
 from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.derived import DERIVED
 from caspian_etl.pipeline.run import run_pipeline
 from caspian_etl.sources.claims import SOURCE as CLAIMS
-from caspian_etl.sources.reported import metrics
 
 BASE = default_claims_registry().read_text(encoding="utf-8")
 LINES = BASE.splitlines(keepends=True)

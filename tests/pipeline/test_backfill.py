@@ -18,9 +18,8 @@ from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.core.state import load_state
 from caspian_etl.pipeline.backfills import backfill, plan_windows
 from caspian_etl.pipeline.run import run_source
-from caspian_etl.sources import worldbank
 from tests.httpserver import Reply
-from tests.sources.test_worldbank import GDP, RENEW, obs, page, path_of
+from tests.sources.test_worldbank import GDP, RENEW, obs, page, path_of, wb  # noqa: F401 - wb is a fixture
 
 
 @pytest.mark.parametrize(
@@ -51,16 +50,7 @@ def test_sources_without_windows_refuse_a_backfill(paths) -> None:
         backfill("claims", paths, date(2020, 1, 1), date(2020, 12, 31))
 
 
-@pytest.fixture
-def wb(server, monkeypatch):
-    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_BASE_URL", server.url + "/v2")
-    monkeypatch.setenv("CASPIAN_ETL_WORLDBANK_COUNTRIES", "KAZ;AZE")
-    by_code = {i.code: i for i in worldbank.INDICATORS}
-    monkeypatch.setattr(worldbank, "INDICATORS", (by_code[GDP], by_code[RENEW]))
-    return server
-
-
-def test_backfill_replaces_exactly_its_window(wb, paths, capsys) -> None:
+def test_backfill_replaces_exactly_its_window(wb, paths, capsys) -> None:  # noqa: F811 - the fixture
     # full run: 2019..2021
     wb.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", y, 100.0 + y - 2019) for y in (2019, 2020, 2021)])))
     wb.add(path_of(RENEW), Reply.json(page(1, 1, [obs(RENEW, "KAZ", 2020, 1.0)])))
@@ -120,7 +110,7 @@ def test_concurrent_backfills_of_one_table_lose_no_rows(paths) -> None:
     assert years == list(range(2000, 2040))
 
 
-def test_replaying_a_window_snapshot_replaces_only_its_window(wb, paths) -> None:
+def test_replaying_a_window_snapshot_replaces_only_its_window(wb, paths) -> None:  # noqa: F811 - the fixture
     wb.add(path_of(GDP), Reply.json(page(1, 1, [obs(GDP, "KAZ", y, float(y)) for y in (2019, 2020, 2021)])),
            Reply.json(page(1, 1, [obs(GDP, "KAZ", 2020, 555.0)])))
     wb.add(path_of(RENEW), Reply.json(page(1, 1, [])))

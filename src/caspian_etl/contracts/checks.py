@@ -17,14 +17,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from caspian_etl.contracts.metrics import metrics
+from caspian_etl.contracts.units import units
 from caspian_etl.core.errors import ContractError
-from caspian_etl.core.resources import load_yaml, schemas_dir
 
 Column = pa.Array | pa.ChunkedArray
 CATALOG_FILES = {"units": "units.yaml", "metrics": "metrics.yaml"}
@@ -33,11 +33,10 @@ CATALOG_FILES = {"units": "units.yaml", "metrics": "metrics.yaml"}
 @lru_cache(maxsize=None)
 def catalog_keys(catalog: str) -> frozenset[str]:
     """Keys of a vocabulary file in schemas/ (units.yaml -> `units:`, metrics.yaml -> `metrics:`)."""
-    try:
-        path: Path = schemas_dir() / CATALOG_FILES[catalog]
-    except KeyError:
-        raise ContractError(f"unknown catalog {catalog!r}; known: {sorted(CATALOG_FILES)}") from None
-    return frozenset(load_yaml(path.read_text(encoding="utf-8"))[catalog])
+    readers = {"units": units, "metrics": metrics}  # the files are read once, by the modules that own them
+    if catalog not in readers:
+        raise ContractError(f"unknown catalog {catalog!r}; known: {sorted(CATALOG_FILES)}")
+    return frozenset(readers[catalog]())
 
 
 # ---------------------------------------------------------------- column checks declared in YAML

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 
-from caspian_etl.contracts.checks import CATALOG_FILES, ROW_CHECKS, catalog_keys, column_check
+from caspian_etl.contracts.checks import CATALOG_FILES, COLUMN_CHECKS, ROW_CHECKS, catalog_keys
 from caspian_etl.contracts.pandera_checks import pandera_column_checks, pandera_row_check
 from caspian_etl.core.errors import ContractError
 from caspian_etl.core.resources import load_yaml, schemas_dir
@@ -124,20 +124,12 @@ def _parse_contract(doc: dict[str, Any], origin: str) -> TableContract:
     problems = [f"column {c.name}: unknown type {c.type!r}" for c in columns if c.type not in TYPES]
     problems += [f"natural key column {k!r} is not a column" for k in contract.natural_key if k not in names]
     problems += [f"unknown row check {r!r}" for r in contract.row_checks if r not in ROW_CHECKS]
-    problems += [f"column {c.name}: unknown check {k!r}" for c in columns for k in c.checks if not _known(k, c.name)]
+    problems += [f"column {c.name}: unknown check {k!r}" for c in columns for k in c.checks if k not in COLUMN_CHECKS]
     if len(set(names)) != len(names):
         problems.append("duplicate column names")
     if problems:
         raise ContractError(f"schema file {origin}: " + "; ".join(problems))
     return contract
-
-
-def _known(kind: str, column: str) -> bool:
-    try:
-        column_check(kind, column)
-    except ContractError:
-        return False
-    return True
 
 
 @lru_cache(maxsize=None)

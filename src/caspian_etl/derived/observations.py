@@ -26,10 +26,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from caspian_etl.contracts.curated import inputs_fingerprint, read_table
+from caspian_etl.contracts.metrics import INDICATOR_TABLES, Metric, metrics
 from caspian_etl.contracts.units import UnitError, convert, get_unit
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.equivalents import Equivalent, by_series, crude_tonnes, to_unit
-from caspian_etl.sources.reported import INDICATOR_TABLES, Metric, metrics
 
 COLUMNS = [
     "metric", "kind", "country", "partner", "period", "frequency", "period_start", "period_end",

@@ -23,12 +23,12 @@ from typing import Literal
 import pandas as pd
 
 from caspian_etl.contracts.curated import read_table
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived.base import DerivedTable
 from caspian_etl.derived.equivalents import aggregate_to_periods
 from caspian_etl.derived.observations import claim_observations, official_observations, pair_key, records
-from caspian_etl.sources.reported import metrics
 
 NAME = "targets"
 Status = Literal["met", "missed", "on_course", "behind", "no_deadline", "in_progress", "no_data", "undetermined",

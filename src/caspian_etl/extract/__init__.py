@@ -309,8 +309,8 @@ def extract_figures(text: str, *, published: date | None = None, title: str | No
         raws = find_figures(body)
         found = [_figure(raw, replace(sentence, text=body), mentions, carried, ctx, paragraph, before, raws)
                  for raw in raws]
-        previous = [f for f in figures if f.figure_start >= paragraph_start]
-        figures.extend(_linked(found, body, sentence.start, previous[-1] if previous else None))
+        previous = figures[-1] if figures and figures[-1].figure_start >= paragraph_start else None
+        figures.extend(_linked(found, body, sentence.start, previous))
         own = [p for p in mentions if not p.base and not p.deadline]
         if own:
             carried = own[-1]

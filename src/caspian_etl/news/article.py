@@ -8,7 +8,6 @@ a ticker is worse than a missed paragraph: every body figure becomes a claim.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 
@@ -57,7 +56,7 @@ def read_article(html: bytes | str, url: str | None = None, *, layout: str = "ge
         lead = _normalise(node.get_text(" ", strip=True))
     # inline boxes ("Read also", share bars, related lists) sit inside the article's own markup, where a
     # boilerplate remover keeps them: take them out first (and their numbers with them)
-    cleaned = strip_noise(copy.copy(soup))
+    cleaned = strip_noise(soup)  # soup is not read again: no copy of the whole tree
     doc = trafilatura.bare_extraction(str(cleaned), url=url, favor_precision=True, with_metadata=True,
                                       include_comments=False, include_tables=False, include_images=False,
                                       deduplicate=False)

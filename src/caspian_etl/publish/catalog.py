@@ -14,6 +14,7 @@ from pathlib import Path
 
 from caspian_etl.contracts.checks import COLUMN_CHECKS
 from caspian_etl.contracts.curated import part_files
+from caspian_etl.contracts.metrics import metrics
 from caspian_etl.contracts.schema import (
     ColumnSpec,
     TableContract,
@@ -26,7 +27,6 @@ from caspian_etl.core.atomic import atomic_write_text
 from caspian_etl.core.settings import DataPaths
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE
 from caspian_etl.sources import REGISTRY
-from caspian_etl.sources.reported import metrics
 
 CATALOG_NAME = "CATALOG.md"
 DATAPACKAGE_NAME = "datapackage.json"

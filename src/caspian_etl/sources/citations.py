@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Literal, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
@@ -134,8 +135,7 @@ def _fetch_one(ctx: FetchContext, hosts: _Hosts, url: str, name: str) -> FetchRe
     refusal = hosts.book.refusal(url)
     if refusal:
         return {"outcome": "blocked", "entry": None, "http_status": None, "detail": refusal}
-    polite = FetchContext(source=ctx.source, paths=ctx.paths, http=hosts.client(url), writer=ctx.writer,
-                          previous=ctx.previous, window=ctx.window)
+    polite = replace(ctx, http=hosts.client(url))
     try:
         polite.get(name, url, conditional=False)
     except RedirectRefused as exc:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
+from caspian_etl.contracts.metrics import REPORTED_TABLES
 from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.validation import REASON_COLUMN
@@ -21,7 +22,7 @@ from caspian_etl.core.errors import ParseError
 from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.core.snapshots import Snapshot, utc_now
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.reported import REPORTED_TABLES, claims_to_tables
+from caspian_etl.sources.reported import claims_to_tables
 
 NAME = "claims"
 FILE_NAME = "claims.csv"

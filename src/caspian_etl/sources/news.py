@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from caspian_etl.contracts.metrics import REPORTED_TABLES
 from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.contracts.validation import REASON_COLUMN
@@ -44,7 +45,7 @@ from caspian_etl.news.page import Article, LayoutError
 from caspian_etl.news.publishers import Discovery
 from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.reported import REPORTED_TABLES, claims_to_tables
+from caspian_etl.sources.reported import claims_to_tables
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from caspian_etl.contracts.metrics import INDICATOR_TABLES, REPORTED_TABLES, Metric, metrics
+from caspian_etl.contracts.metrics import REPORTED_TABLES, Metric, metrics
 from caspian_etl.contracts.units import UnitError, convert, get_unit
 from caspian_etl.contracts.validation import REASON_COLUMN
 
@@ -104,4 +104,4 @@ def claims_to_tables(claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {table: pd.DataFrame(rows) for table, rows in out.items()}
 
 
-__all__ = ["INDICATOR_TABLES", "REPORTED_TABLES", "Metric", "claims_to_tables", "metrics"]
+__all__ = ["claims_to_tables"]
