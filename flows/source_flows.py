@@ -15,7 +15,6 @@ from prefect.tasks import exponential_backoff
 
 from caspian_etl.core.data_location import flow_data_dir
 from caspian_etl.core.errors import CaspianError, SnapshotError, is_transient
-from caspian_etl.core.locks import prefect_limit_name
 from caspian_etl.core.settings import DataPaths, load_settings, resolve_data_dir
 from caspian_etl.core.snapshots import Snapshot, load_snapshot
 from caspian_etl.pipeline.run import Acquired, SourceResult, TableOutcome, acquire, curate, run_source
@@ -49,13 +48,6 @@ def fetch_task(source_name: str, data_dir: str, offline: bool, snapshot: str | N
                start: date | None, end: date | None) -> Acquired:
     return acquire(REGISTRY[source_name], resolve_data_dir(data_dir), offline=offline, snapshot=snapshot,
                    window=Window(start, end))
-
-
-def table_limit_names(source_name: str) -> list[str]:
-    """Prefect global concurrency limits (limit 1) a source's run takes when CASPIAN_ETL_PREFECT_LOCKS=1:
-    one per table it writes and one for its state file (see caspian_etl.core.locks)."""
-    return [prefect_limit_name(t) for t in REGISTRY[source_name].tables] + [prefect_limit_name(
-        f"state-{source_name}")]
 
 
 @task(name="curate", task_run_name="curate {source_name}")

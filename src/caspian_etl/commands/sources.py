@@ -9,10 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from caspian_etl.commands.common import EXIT_OK, add_data_dir, print_table
-from caspian_etl.contracts.curated import part_row_counts
 from caspian_etl.core.settings import DataPaths, resolve_data_dir
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.core.state import load_state
+from caspian_etl.pipeline.status import source_row_counts
 from caspian_etl.sources import REGISTRY
 
 NAME = "sources"
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def sources_overview(paths: DataPaths) -> dict:
     """What `caspian-etl sources` shows, as one JSON-ready object."""
     out = {}
+    counts = source_row_counts(paths)
     for name, source in REGISTRY.items():
         latest = SnapshotStore(paths, name).latest()
         state = load_state(paths, name)
@@ -47,7 +48,7 @@ def sources_overview(paths: DataPaths) -> dict:
             "last_run": None if not last else {
                 "status": last.get("status"), "finished_at": last.get("finished_at"), "reason": last.get("reason")},
             "last_success_at": (state.get("last_success") or {}).get("finished_at"),
-            "rows": {t: part_row_counts(paths, t).get(name, 0) for t in source.tables},
+            "rows": {t: counts[t].get(name, 0) for t in source.tables},
         }
     return out
 

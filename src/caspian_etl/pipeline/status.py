@@ -63,7 +63,8 @@ def last_fetches(state: dict) -> tuple[dict, dict]:
     return fetch or {}, success or {}
 
 
-def source_status(paths: DataPaths, name: str, now: datetime | None = None) -> SourceStatus:
+def source_status(paths: DataPaths, name: str, now: datetime | None = None,
+                  counts: dict[str, dict[str, int]] | None = None) -> SourceStatus:
     """Stale = no successful fetch since the scheduled time before the latest one (one late or missed run is
     tolerated); failing = the last fetch failed, or the last run (a replay too) failed; never = no successful
     fetch yet."""
@@ -92,14 +93,21 @@ def source_status(paths: DataPaths, name: str, now: datetime | None = None) -> S
         stale_after=stale_after.isoformat().replace("+00:00", "Z") if stale_after else None,
         last_error=error.get("reason") if health == "failing" else None,
         last_error_at=error.get("at") if health == "failing" else None,
-        rows={t: part_row_counts(paths, t).get(name, 0) for t in source.tables},
+        rows={t: (counts[t] if counts else part_row_counts(paths, t)).get(name, 0) for t in source.tables},
         last_fetch=last_fetch.get("finished_at"), last_fetch_status=last_fetch.get("status"),
         last_replay=(state.get("last_replay") or {}).get("finished_at"),
     )
 
 
+def source_row_counts(paths: DataPaths) -> dict[str, dict[str, int]]:
+    """part_row_counts of every table a source writes, each table's file footers read once (several sources
+    write trade_flows and the indicator tables)."""
+    return {t: part_row_counts(paths, t) for t in sorted({t for s in REGISTRY.values() for t in s.tables})}
+
+
 def all_status(paths: DataPaths, now: datetime | None = None) -> list[SourceStatus]:
-    return [source_status(paths, name, now) for name in REGISTRY]
+    counts = source_row_counts(paths)
+    return [source_status(paths, name, now, counts) for name in REGISTRY]
 
 
 def status_json(statuses: list[SourceStatus]) -> dict:

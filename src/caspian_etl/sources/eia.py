@@ -28,7 +28,7 @@ from caspian_etl.core.errors import ConfigError, ParseError, SourceAPIError
 from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
+from caspian_etl.sources.parsing import code_list, finish_row, load_json, official_row, rows_of_entries
 
 NAME = "eia"
 KEY_ENV = "EIA_API_KEY"
@@ -53,8 +53,7 @@ _NO_VALUE = {k.casefold(): v for k, v in NO_VALUE.items()}
 
 
 def countries(settings: Settings) -> tuple[str, ...]:
-    configured = settings.eia_countries
-    return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
+    return code_list(settings.eia_countries, DEFAULT_COUNTRIES)
 
 
 def _params(frequency: str, start: str, end: str | None, offset: int,

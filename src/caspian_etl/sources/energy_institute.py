@@ -23,7 +23,7 @@ from caspian_etl.core.results import TableOutcome
 from caspian_etl.core.settings import DataPaths, Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source, StandardCurate
-from caspian_etl.sources.parsing import fill_period, official_row, rows_of_entries
+from caspian_etl.sources.parsing import code_list, fill_period, official_row, rows_of_entries
 
 NAME = "energy_institute"
 DEFAULT_BASE_URL = "https://www.energyinst.org"
@@ -44,8 +44,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
 
 
 def countries(settings: Settings) -> tuple[str, ...]:
-    configured = settings.energy_institute_countries
-    return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
+    return code_list(settings.energy_institute_countries, DEFAULT_COUNTRIES)
 
 
 def fetch(ctx: FetchContext) -> None:

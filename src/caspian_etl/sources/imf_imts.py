@@ -27,7 +27,7 @@ from caspian_etl.core.errors import ConfigError, FetchError, ParseError, SourceA
 from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import fill_period, official_row, row_reason, rows_of_entries
+from caspian_etl.sources.parsing import code_list, fill_period, official_row, row_reason, rows_of_entries
 
 NAME = "imf_imts"
 TABLE = "trade_flows"
@@ -43,10 +43,7 @@ FREQUENCIES = ("A", "Q", "M")
 
 
 def countries(settings: Settings) -> tuple[str, ...]:
-    raw = settings.imf_imts_countries
-    codes = DEFAULT_COUNTRIES
-    if raw:
-        codes = tuple(c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip())
+    codes = code_list(settings.imf_imts_countries, DEFAULT_COUNTRIES, separators=",;")
     bad = [c for c in codes if normalise_iso3(c) is None]
     if bad or len(codes) < 2:
         raise ConfigError(f"{COUNTRIES_ENV}: need two or more ISO3 country codes (bad: {bad})", source=NAME)

@@ -66,3 +66,12 @@ def rows_of_entries(snapshot: Snapshot, records: Callable[[bytes, SnapshotEntry]
     for entry in snapshot.entries:
         rows.extend(to_row(record, entry) for record in records(snapshot.read(entry.name), entry))
     return rows
+
+
+def code_list(configured: str | None, default: tuple[str, ...], separators: str = ";") -> tuple[str, ...]:
+    """A configured list of codes ('KAZ;AZE'), upper-cased; `default` when the setting is unset or empty."""
+    if not configured:
+        return default
+    for other in separators[1:]:
+        configured = configured.replace(other, separators[0])
+    return tuple(c.strip().upper() for c in configured.split(separators[0]) if c.strip())

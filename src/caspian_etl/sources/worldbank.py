@@ -17,7 +17,7 @@ from caspian_etl.core.errors import ParseError, SourceAPIError
 from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
-from caspian_etl.sources.parsing import finish_row, load_json, official_row, rows_of_entries
+from caspian_etl.sources.parsing import code_list, finish_row, load_json, official_row, rows_of_entries
 
 NAME = "worldbank"
 DEFAULT_BASE_URL = "https://api.worldbank.org/v2"
@@ -63,8 +63,7 @@ ISO2_TO_ISO3 = {"KZ": "KAZ", "AZ": "AZE", "GE": "GEO", "TR": "TUR", "CN": "CHN",
 
 
 def countries(settings: Settings) -> tuple[str, ...]:
-    configured = settings.worldbank_countries
-    return tuple(c.strip().upper() for c in configured.split(";") if c.strip()) if configured else DEFAULT_COUNTRIES
+    return code_list(settings.worldbank_countries, DEFAULT_COUNTRIES)
 
 
 def read_page(data: bytes, *, name: str, url: str | None = None) -> tuple[dict, list[dict]]:
