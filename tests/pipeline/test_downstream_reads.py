@@ -91,3 +91,24 @@ def test_derived_tables_and_report_read_only_the_trade_rows_they_use(paths, monk
     assert spy.reads["macro_indicators"] == 1, spy.reads
     mirror = read_table(paths, "trade_mirror")
     assert {"KAZ", "AZE"} >= set(mirror["exporter"]) and len(mirror)  # the used rows were used
+
+
+def test_warm_up_loads_the_report_libraries_and_ingest_file_waits_for_it(paths, tmp_path, monkeypatch) -> None:
+    """`ingest-file` loads the plotting library on a thread while the files stream, and leaves no thread behind;
+    a failure of the warm-up is not the command's (the real step reports it)."""
+    import sys
+    import threading
+
+    from caspian_etl.cli import main
+    from caspian_etl.pipeline import downstream
+
+    thread = downstream.warm_up()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and "matplotlib.figure" in sys.modules
+
+    monkeypatch.setattr(downstream, "load_contract", lambda name: (_ for _ in ()).throw(RuntimeError("boom")))
+    downstream.warm_up().join(timeout=60)  # swallowed: nothing raised here
+
+    missing = tmp_path / "absent.tsv.gz"
+    assert main(["ingest-file", "comtrade", str(missing), "--data-dir", str(paths.root)]) != 0
+    assert not [t for t in threading.enumerate() if t.name == "warm-up"]

@@ -18,6 +18,7 @@ from caspian_etl.contracts.schema import load_contract
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.pipeline.run import ingest_files
 from caspian_etl.sources.comtrade import bulk as comtrade_bulk
+from caspian_etl.sources.comtrade import partitions as comtrade_partitions
 from caspian_etl.sources.comtrade import rows as comtrade_bulk_rows
 
 # the columns of a bulk "final" file: the API's, without ISO codes and descriptions
@@ -49,17 +50,17 @@ def test_100k_generated_rows_stream_with_bounded_memory(paths, tmp_path, monkeyp
     file = write_bulk_file(tmp_path / "bulk.tsv.gz", rows, bad_every=25_000, chunk=50_000)
     # small batches and buffers, so that a 100k-row file is many batches: memory must not grow with the file
     monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", 256 << 10)
-    monkeypatch.setattr(comtrade_bulk, "FLUSH_ROWS", 4096)
+    monkeypatch.setattr(comtrade_partitions, "FLUSH_ROWS", 4096)
     monkeypatch.setattr(comtrade_bulk, "MAX_BUFFERED_ROWS", 8192)
     peaks, batches = [], []
-    real_route = comtrade_bulk.BulkIngest._route
+    real_take = comtrade_bulk.BulkIngest.take
 
-    def route(self, table):  # sample the Arrow memory in use at every batch
-        batches.append(table.num_rows)
+    def take(self, piece, entry, offset):  # sample the Arrow memory in use at every piece
+        batches.append(piece.rows_read)
         peaks.append(pa.total_allocated_bytes())
-        real_route(self, table)
+        real_take(self, piece, entry, offset)
 
-    monkeypatch.setattr(comtrade_bulk.BulkIngest, "_route", route)
+    monkeypatch.setattr(comtrade_bulk.BulkIngest, "take", take)
     base = pa.total_allocated_bytes()
     result = ingest_files("comtrade", paths, [file])
     assert result.status == "ok", result.reason
@@ -207,7 +208,7 @@ def test_row_groups_do_not_depend_on_how_the_file_was_read(paths, tmp_path, monk
     """Same file, same code: the same bytes, whether the reader's pieces are small or large (row groups are cut
     every FLUSH_ROWS rows of a partition, not where a read happened to end)."""
     file = write_bulk_file(tmp_path / "bulk.tsv.gz", 30_000, bad_every=7_000, chunk=10_000)
-    monkeypatch.setattr(comtrade_bulk, "FLUSH_ROWS", 4_000)
+    monkeypatch.setattr(comtrade_partitions, "FLUSH_ROWS", 4_000)
     written = {}
     for block in (64 << 10, 1 << 20):
         monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", block)
@@ -253,3 +254,58 @@ def test_pieces_cut_at_line_breaks_lose_no_row(tmp_path, monkeypatch) -> None:
     batches = list(comtrade_bulk_rows.read_batches(file, file.name))
     values = [v for b in batches for v in b.column("primaryValue").to_pylist()]
     assert values == [str(i) for i in range(1, 40)]
+
+
+def test_a_key_repeated_in_a_later_piece_is_a_duplicate(paths, tmp_path, monkeypatch) -> None:
+    """Pieces are prepared on two threads with one key vocabulary: a key seen first in one piece and again in a
+    later one is still caught, and the first row stays."""
+    monkeypatch.setattr(comtrade_bulk_rows, "BLOCK_SIZE", 64)  # about one row a piece
+    rows = [row(cmd=f"{i:04d}", value=str(i)) for i in range(1, 30)] + [row(cmd="0003", value="999")]
+    result = ingest_files("comtrade", paths, [bulk_file(tmp_path / "k.gz", rows)])
+    assert result.status == "ok", result.reason
+    table = read_table(paths, "trade_flows")
+    assert len(table) == 29 and 999.0 not in set(table["value_usd"])
+    (dup,) = quarantine_rows(paths)
+    assert (dup["file"], dup["primaryValue"]) == ("(after all files)", "999")
+    assert dup["quarantine_reason"].startswith("duplicate natural key")
+
+
+def test_text_that_is_not_ascii_is_still_checked_as_utf8(paths, tmp_path) -> None:
+    """ASCII pieces skip Arrow's UTF-8 check (ASCII is valid UTF-8); other pieces keep it: a description in
+    real UTF-8 is read as written, bytes that are not UTF-8 fail the file as before."""
+    columns = BULK_COLUMNS + ["cmdDesc"]
+    good = bulk_file(tmp_path / "good.gz", [row() + ["Pétrole brut, Côte d'Ivoire"], row(cmd="27") + [""]], columns)
+    assert ingest_files("comtrade", paths, [good]).status == "ok"
+    descs = dict(zip(*[read_table(paths, "trade_flows")[c] for c in ("commodity_code", "commodity_desc")],
+                     strict=True))
+    assert descs["2709"] == "Pétrole brut, Côte d'Ivoire" and pd.isna(descs["27"])
+    text = ("\t".join(columns) + "\n" + "\t".join(row() + ["x"]) + "\n").encode().replace(b"\tx\n", b"\t\xff\xfe\n")
+    broken = tmp_path / "latin.gz"
+    broken.write_bytes(gzip.compress(text))
+    result = ingest_files("comtrade", paths, [broken])
+    assert result.status == "failed" and "unreadable bulk file" in result.reason and "UTF8" in result.reason
+
+
+def test_partitions_are_written_with_the_bulk_writer_options(paths, tmp_path) -> None:
+    """Values and weights are not dictionary-encoded (nearly all distinct), long text has no statistics, and
+    the file reads back with the contract's types."""
+    file = write_bulk_file(tmp_path / "bulk.tsv.gz", 5_000, bad_every=0, chunk=5_000)
+    assert ingest_files("comtrade", paths, [file]).status == "ok"
+    part = next((paths.curated / "trade_flows").glob("comtrade__*.parquet"))
+    meta = pq.ParquetFile(part).metadata
+    group = meta.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    assert "RLE_DICTIONARY" not in columns["value_usd"].encodings
+    assert "RLE_DICTIONARY" in columns["reporter"].encodings
+    assert not columns["source_url"].is_stats_set and columns["commodity_code"].is_stats_set
+    assert pq.read_schema(part).remove_metadata() == load_contract("trade_flows").arrow_schema().remove_metadata()
+
+
+def test_the_shared_constant_columns_are_made_once_across_threads() -> None:
+    """Pieces are mapped on two threads: both must slice the same shared array (one copy in memory)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    comtrade_bulk_rows._CONSTANTS.clear()
+    with ThreadPoolExecutor(8) as pool:
+        arrays = list(pool.map(lambda _: comtrade_bulk_rows.constant("file:///synthetic/url", 50_000), range(64)))
+    assert len({a.buffers()[2].address for a in arrays}) == 1

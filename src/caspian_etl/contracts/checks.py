@@ -47,12 +47,14 @@ def _anchored(pattern: str) -> str:
 
 
 def _matches(column: Column, pattern: str) -> Column:
-    """Regex on the distinct values only, then broadcast (codes repeat a lot in trade data)."""
-    distinct = pc.unique(column)
-    if len(distinct) * 4 > len(column):
+    """Regex on the distinct values only, then broadcast (codes repeat a lot in trade data): one hashing pass
+    gives both the distinct values and each row's position among them."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+    if len(encoded.dictionary) * 4 > len(column) and encoded is not column:
         return pc.match_substring_regex(column, _anchored(pattern))
-    good = distinct.filter(pc.fill_null(pc.match_substring_regex(distinct, _anchored(pattern)), False))
-    return pc.is_in(column, value_set=good)
+    return pc.match_substring_regex(encoded.dictionary, _anchored(pattern)).take(encoded.indices)
 
 
 def _isin(column: Column, values: list[Any]) -> Column:

@@ -25,6 +25,7 @@ from caspian_etl.core.errors import SnapshotError, UsageError
 from caspian_etl.core.redaction import current_redactor
 from caspian_etl.core.settings import DataPaths
 
+COPY_BLOCK = 16 << 20  # bytes per read when a local file is copied into a snapshot
 MANIFEST = "manifest.json"
 # Written next to the manifest when the snapshot's curation failed at ingest: the snapshot stays as evidence,
 # but replays skip it (a broken file must not fail every later `run --offline`).
@@ -305,7 +306,8 @@ class SnapshotWriter:
         redactor = current_redactor()
         digest, size, tail, holds_secret = hashlib.sha256(), 0, b"", False
         with open(source_path, "rb") as src, open(self.staging / name, "wb") as dst:
-            while block := src.read(1 << 20):
+            # large blocks: each one lets other threads take the GIL three times (read, hash, write)
+            while block := src.read(COPY_BLOCK):
                 # a gzip file's bytes cannot spell a secret; plain text is checked as it streams (with overlap)
                 if redactor.active and not holds_secret and not (size == 0 and block[:2] == b"\x1f\x8b"):
                     holds_secret = redactor.found_in(tail + block)

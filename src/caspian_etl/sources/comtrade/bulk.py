@@ -1,14 +1,17 @@
 """Stream Comtrade bulk files (gzipped tab-separated text, the API's columns) into `trade_flows` partitions.
 
 A bulk snapshot (made by `caspian-etl ingest-file comtrade FILE...`) can hold tens of millions of rows, so it
-is never turned into one DataFrame. Each file is read in Arrow record batches and every row is mapped to the
-trade_flows shape (caspian_etl.sources.comtrade.rows), then checked against schemas/trade_flows.yaml
-(caspian_etl.contracts.arrow_checks). Failing rows go to data/quarantine/trade_flows/comtrade__<snapshot>.csv with the
-file, row number, raw cells and reason; valid rows are appended to one staged Parquet file per reporter-year.
-Once every file is read, the natural key is checked per partition (duplicates after the first are quarantined)
-and each partition replaces data/curated/trade_flows/comtrade__<REPORTER>-<YEAR>.parquet atomically. Memory is
-bounded by the batch size and the write buffers: the packed natural keys (8 bytes a row) wait in a staged file
-beside each partition and are read back one partition at a time at the end.
+is never turned into one DataFrame. Each file is read in line-aligned pieces; on the two parsing threads each
+piece is parsed, mapped to the trade_flows shape (caspian_etl.sources.comtrade.rows), checked against
+schemas/trade_flows.yaml (caspian_etl.contracts.arrow_checks), split by partition and given its packed natural
+keys (caspian_etl.sources.comtrade.keys): `BulkIngest.prepare`. The main thread takes the prepared pieces in
+file order (`take`): failing rows go to data/quarantine/trade_flows/comtrade__<snapshot>.csv with the file, row
+number, raw cells and reason; valid rows are appended to one staged Parquet file per reporter-year
+(caspian_etl.sources.comtrade.partitions). Once every file is read, the natural key is checked per partition
+(duplicates after the first are quarantined) and each partition replaces
+data/curated/trade_flows/comtrade__<REPORTER>-<YEAR>.parquet atomically. Memory is bounded by the pieces in
+flight and the write buffers: the packed natural keys (8 bytes a row) wait in a staged file beside each
+partition and are read back one partition at a time at the end.
 
 Breakdown rows (by second partner, mode of transport or customs procedure) repeat the totals in finer
 detail; trade_flows keeps totals only, so they are counted (in the log) and not written.
@@ -23,13 +26,12 @@ import logging
 import os
 import uuid
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from caspian_etl.contracts.arrow_checks import failure_reasons, join_reasons
@@ -37,7 +39,7 @@ from caspian_etl.contracts.curated import part_files, part_path, table_dir
 from caspian_etl.contracts.schema import load_contract
 from caspian_etl.core import storage
 from caspian_etl.core.atomic import atomic_write
-from caspian_etl.core.background import SerialWorker, prefetch
+from caspian_etl.core.background import SerialWorker
 from caspian_etl.core.errors import ContractError, ParseError
 from caspian_etl.core.locks import table_lock
 from caspian_etl.core.results import TableOutcome
@@ -45,17 +47,13 @@ from caspian_etl.core.settings import DataPaths
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
 from caspian_etl.sources.comtrade.codes import TABLE
-from caspian_etl.sources.comtrade.rows import RAW_COLUMNS, Mapped, as_text, read_batches, to_trade_flows
+from caspian_etl.sources.comtrade.keys import CONSTANT_KEY, KEY_BITS, KeyPacker
+from caspian_etl.sources.comtrade.partitions import Partition, Quarantine, writer_options
+from caspian_etl.sources.comtrade.rows import Mapped, read_pieces, to_trade_flows
 
 log = logging.getLogger(__name__)
 
-FLUSH_ROWS = 262_144  # rows buffered per partition before a row group is written
 MAX_BUFFERED_ROWS = 1_048_576  # rows buffered over all partitions
-# the natural key minus what is constant in one partition (source, reporter, claim_id): packed into an int64
-KEY_BITS = {"partner": 12, "flow": 4, "period": 8, "classification": 6, "commodity_code": 24}
-CONSTANT_KEY = ("source", "reporter", "claim_id")
-
-
 def is_bulk_snapshot(snapshot: Snapshot) -> bool:
     """Snapshots made by ingest-file (user-downloaded files), as opposed to API answers."""
     return "ingested_files" in snapshot.params
@@ -72,112 +70,6 @@ def bulk_reporter_years(paths: DataPaths) -> set[tuple[str, int]]:
     return owned
 
 
-# ---------------------------------------------------------------- natural key within a partition
-
-class KeyPacker:
-    """Packs the varying natural-key columns of one partition into one exact int64 per row."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, dict[str, int]] = {c: {} for c in KEY_BITS}
-
-    def pack(self, table: pa.Table) -> np.ndarray:
-        key = np.zeros(table.num_rows, dtype=np.int64)
-        for column, bits in KEY_BITS.items():
-            encoded = pc.dictionary_encode(table[column].combine_chunks())
-            vocab = self.vocab[column]
-            ids = np.array([vocab.setdefault(v, len(vocab)) for v in encoded.dictionary.to_pylist()], dtype=np.int64)
-            if len(vocab) >= 1 << bits:
-                raise ContractError(f"more than {(1 << bits) - 1} distinct {column} values in one partition; "
-                                    f"the uniqueness check cannot pack them", source=SOURCE_NAME)
-            key = (key << bits) | ids[encoded.indices.to_numpy(zero_copy_only=False)]
-        return key
-
-
-# ---------------------------------------------------------------- partitions and quarantine
-
-@dataclass
-class Partition:
-    label: str  # REPORTER-YEAR
-    staged: Path
-    schema: pa.Schema
-    worker: SerialWorker
-    writer: pq.ParquetWriter | None = None
-    buffer: list[pa.Table] = field(default_factory=list)
-    buffered: int = 0
-    rows: int = 0
-    packer: KeyPacker = field(default_factory=KeyPacker)
-
-    def add(self, table: pa.Table) -> None:
-        with open(self.staged.with_suffix(".keys"), "ab") as keys:  # on disk: memory does not grow with the rows
-            self.packer.pack(table).tofile(keys)
-        self.buffer.append(table)
-        self.buffered += table.num_rows
-        self.rows += table.num_rows
-
-    def flush(self, whole_groups: bool = False) -> None:
-        """Hand the buffered rows to the writer thread as row groups of FLUSH_ROWS rows (the last one shorter).
-        With `whole_groups`, a shorter rest stays buffered: where row groups end then depends on the rows alone,
-        not on where the reader's batches happened to end."""
-        if not self.buffer:
-            return
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.staged, self.schema, compression="zstd", write_statistics=True)
-        table, writer = pa.concat_tables(self.buffer), self.writer
-        size = FLUSH_ROWS * (table.num_rows // FLUSH_ROWS) if whole_groups else table.num_rows
-        if size == 0:
-            return
-        for start in range(0, size, FLUSH_ROWS):
-            group = table.slice(start, min(FLUSH_ROWS, size - start))
-            self.worker.submit(lambda g=group: writer.write_table(g, row_group_size=max(g.num_rows, 1)))
-        rest = table.slice(size)
-        self.buffer, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
-
-    def close(self) -> None:
-        self.flush()
-        self.worker.wait()
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-
-    def later_duplicates(self) -> np.ndarray:
-        """Row positions whose natural key an earlier row of the partition already has."""
-        path = self.staged.with_suffix(".keys")
-        keys = np.fromfile(path, dtype=np.int64) if path.exists() else np.zeros(0, dtype=np.int64)
-        later = np.ones(len(keys), dtype=bool)
-        later[np.unique(keys, return_index=True)[1]] = False  # the first row of each key stays
-        return np.flatnonzero(later)
-
-
-QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("row", pa.int64())]
-                              + [(c, pa.string()) for c in RAW_COLUMNS] + [("quarantine_reason", pa.string())])
-
-
-class Quarantine:
-    """Failing rows as read (raw cells as text), streamed to a staged CSV."""
-
-    def __init__(self, staged: Path) -> None:
-        self.staged = staged
-        self.writer: pacsv.CSVWriter | None = None
-        self.rows = 0
-
-    def add(self, file: str, rows: pa.Array, raw: pa.RecordBatch | pa.Table, reasons: pa.Array) -> None:
-        n = len(rows)
-        if n == 0:
-            return
-        columns = [pa.repeat(pa.scalar(file), n), rows]
-        columns += [as_text(raw.column(c)) if c in raw.schema.names else pa.nulls(n, pa.string()) for c in RAW_COLUMNS]
-        columns.append(reasons)
-        if self.writer is None:
-            self.writer = pacsv.CSVWriter(str(self.staged), QUARANTINE_SCHEMA)
-        self.writer.write_table(pa.Table.from_arrays(columns, schema=QUARANTINE_SCHEMA))
-        self.rows += n
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-
-
 # ---------------------------------------------------------------- the curate hook
 
 @dataclass
@@ -186,6 +78,15 @@ class BulkStats:
     breakdown: int = 0
     quarantined: int = 0
     written: int = 0
+
+
+@dataclass
+class Prepared:
+    """A piece of a bulk file, ready to be written: made on a parsing thread, taken in file order."""
+    rows_read: int
+    breakdown: int  # breakdown rows left out
+    failed: tuple[pa.Array, pa.RecordBatch, pa.Array] | None  # row numbers in the piece, raw rows, reasons
+    parts: list[tuple[str, pa.Table, np.ndarray]]  # (partition label, rows, packed natural keys)
 
 
 class BulkIngest:
@@ -201,6 +102,7 @@ class BulkIngest:
         self.stats = BulkStats()
         self.metadata: dict[str, str] = {}
         self.worker = SerialWorker(depth=1)  # one row group waits while one is written
+        self.keys = KeyPacker()
 
     def partition(self, label: str) -> Partition:
         if label not in self.partitions:
@@ -211,43 +113,64 @@ class BulkIngest:
     def ingest_entry(self, entry: SnapshotEntry) -> None:
         path = self.snapshot.file_path(entry.name)
         offset = 0
-        # the next batch is read (on a thread) while this one is checked; closing stops the reader on errors.
-        # The reader checks the file's sha256 as it streams (no second read); nothing is published before the end.
-        with closing(prefetch(read_batches(path, entry.name, sha256=entry.sha256))) as batches:
-            for batch in batches:
-                n = batch.num_rows
-                row_numbers = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
-                offset += n
-                self.stats.rows_read += n
-                mapped = to_trade_flows(batch, self.contract, entry)
-                keep = pc.invert(mapped.breakdown)
-                if not pc.all(keep).as_py():
-                    self.stats.breakdown += n - pc.sum(keep.cast(pa.int64())).as_py()
-                    batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
-                    mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
-                table = mapped.table
-                reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
-                bad = pc.is_valid(reasons)
-                if pc.any(bad).as_py():
-                    self.quarantine.add(entry.name, row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
-                    table = table.filter(pc.invert(bad))
-                self._route(table)
+        # pieces are prepared on the parsing threads (prepare) and taken here in file order; closing stops the
+        # reader on errors. The reader checks the file's sha256 as it streams (no second read); nothing is
+        # published before the end.
+        pieces = read_pieces(path, entry.name, lambda batch: self.prepare(batch, entry), sha256=entry.sha256)
+        with closing(pieces):
+            for piece in pieces:
+                self.take(piece, entry, offset)
+                offset += piece.rows_read
 
-    def _route(self, table: pa.Table) -> None:
+    def prepare(self, batch: pa.RecordBatch, entry: SnapshotEntry) -> Prepared:
+        """One piece of the file mapped, checked and split by partition (runs on the parsing threads)."""
+        n = batch.num_rows
+        row_numbers = pa.array(np.arange(1, n + 1, dtype=np.int64))  # within the piece; take() adds the offset
+        mapped = to_trade_flows(batch, self.contract, entry)
+        keep = pc.invert(mapped.breakdown)
+        breakdown = 0
+        if not pc.all(keep).as_py():
+            breakdown = n - pc.sum(keep.cast(pa.int64())).as_py()
+            batch, row_numbers = batch.filter(keep), row_numbers.filter(keep)
+            mapped = Mapped(mapped.table.filter(keep), [x.filter(keep) for x in mapped.notes], mapped.breakdown)
+        table = mapped.table
+        reasons = join_reasons(mapped.notes + [failure_reasons(self.contract, table)], table.num_rows)
+        bad = pc.is_valid(reasons)
+        failed = None
+        if pc.any(bad).as_py():
+            failed = (row_numbers.filter(bad), batch.filter(bad), reasons.filter(bad))
+            table = table.filter(pc.invert(bad))
+        return Prepared(n, breakdown, failed, self._split(table))
+
+    def _split(self, table: pa.Table) -> list[tuple[str, pa.Table, np.ndarray]]:
+        """The rows of each partition (REPORTER-YEAR), in order of first appearance, with their packed natural
+        keys. (Reporter and year are combined as numbers: joining them as text for every row cost more.)"""
         if table.num_rows == 0:
-            return
-        labels = pc.binary_join_element_wise(table["reporter"], pc.cast(pc.year(table["period_start"]), pa.string()),
-                                             "-").combine_chunks()
-        encoded = pc.dictionary_encode(labels)
-        values = encoded.dictionary.to_pylist()
-        if len(values) == 1:
-            parts = [(values[0], table)]
-        else:
-            parts = [(v, table.filter(pc.equal(encoded.indices, i))) for i, v in enumerate(values)]
-        for label, part in parts:
+            return []
+        keys = self.keys.pack(table)
+        reporter = pc.dictionary_encode(table["reporter"].combine_chunks())
+        years = pc.year(table["period_start"]).to_numpy(zero_copy_only=False)
+        combined = reporter.indices.to_numpy(zero_copy_only=False).astype(np.int64) * 100_000 + years
+        distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        names = reporter.dictionary.to_pylist()
+        order = np.argsort(first)
+        labels = [f"{names[distinct[i] // 100_000]}-{distinct[i] % 100_000}" for i in order]
+        if len(order) == 1:
+            return [(labels[0], table, keys)]
+        masks = [inverse == i for i in order]
+        return [(label, table.filter(pa.array(mask)), keys[mask]) for label, mask in zip(labels, masks, strict=True)]
+
+    def take(self, piece: Prepared, entry: SnapshotEntry, offset: int) -> None:
+        """A prepared piece, in file order: its failing rows to the quarantine, the rest to their partitions."""
+        self.stats.rows_read += piece.rows_read
+        self.stats.breakdown += piece.breakdown
+        if piece.failed is not None:
+            rows, raw, reasons = piece.failed
+            self.quarantine.add(entry.name, pc.add(rows, offset), raw, reasons)
+        for label, part, keys in piece.parts:
             target = self.partition(label)
-            target.add(part)
-            if target.buffered >= FLUSH_ROWS:
+            target.add(part, keys)
+            if target.holds_a_row_group():
                 target.flush(whole_groups=True)
         while sum(p.buffered for p in self.partitions.values()) > MAX_BUFFERED_ROWS:
             max(self.partitions.values(), key=lambda p: p.buffered).flush()
@@ -261,7 +184,7 @@ class BulkIngest:
         drop = np.zeros(part.rows, dtype=bool)
         drop[positions] = True
         start = 0
-        with pq.ParquetWriter(rewritten, part.schema, compression="zstd", write_statistics=True) as writer:
+        with pq.ParquetWriter(rewritten, part.schema, **writer_options(part.schema)) as writer:
             for i in range(source.num_row_groups):
                 group = source.read_row_group(i)
                 mask = pa.array(drop[start:start + group.num_rows])

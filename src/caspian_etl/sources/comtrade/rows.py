@@ -12,10 +12,12 @@ and its sha256 is checked on the way (core.hashing_reader).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,13 +28,14 @@ from isal.igzip_lib import IsalError
 from caspian_etl.contracts.countries import iso3_from_m49, normalise_iso3
 from caspian_etl.contracts.periods import PeriodError, parse_period
 from caspian_etl.contracts.schema import TableContract
-from caspian_etl.core.background import ordered_map
+from caspian_etl.core.background import ordered_map, prefetch
 from caspian_etl.core.errors import ParseError
 from caspian_etl.core.hashing_reader import Sha256Reader, verify
 from caspian_etl.core.snapshots import SnapshotEntry
 from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
 from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
 
+R = TypeVar("R")
 BLOCK_SIZE = 4 << 20  # bytes of text per record batch
 PARSERS = 2  # threads parsing pieces of text (one per core of the machines this is built for)
 REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "classificationCode", "cmdCode",
@@ -40,8 +43,9 @@ REQUIRED = ("freqCode", "period", "reporterCode", "flowCode", "partnerCode", "cl
 OPTIONAL = ("reporterISO", "partnerISO", "partner2Code", "customsCode", "motCode", "cmdDesc", "qtyUnitCode",
             "qtyUnitAbbr", "qty", "netWgt")
 NUMERIC = ("primaryValue", "netWgt", "qty")
-# codes written as they are read: plain text (a dictionary would be hashed at parse and expanded again)
-AS_READ = ("flowCode", "classificationCode", "cmdCode")
+# read as plain text, not as dictionaries (which Arrow hashes while parsing): codes written as they are read,
+# descriptions (many long distinct texts), and the M49 area codes, mapped only where a row lacks a usable ISO code
+AS_READ = ("flowCode", "classificationCode", "cmdCode", "cmdDesc", "reporterCode", "partnerCode")
 RAW_COLUMNS = REQUIRED + OPTIONAL
 # what a broken file raises while it is inflated or read (ISA-L's errors are not OSErrors)
 UNREADABLE = (OSError, EOFError, IsalError)
@@ -67,10 +71,18 @@ def _open(path: Path, raw: Sha256Reader) -> tuple[BinaryIO, list[str], str]:
 
 
 def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[pa.RecordBatch]:
-    """The file's rows in record batches: codes as dictionary strings, numbers as text (checked later).
+    """The file's rows in record batches (one per piece of text): codes as dictionary strings, numbers as text."""
+    return read_pieces(path, name, lambda batch: batch, sha256=sha256)
+
+
+def read_pieces(path: Path, name: str, prepare: Callable[[pa.RecordBatch], R],
+                sha256: str | None = None) -> Iterator[R]:
+    """`prepare(batch)` for each piece of the file's rows, in file order. The text is inflated and hashed on a
+    thread of its own; parsing and `prepare` run on the parsing threads, two pieces at a time, so `prepare` is
+    where per-row work belongs (it must be safe to run on two threads at once; Arrow releases the GIL).
 
     The file is read once: with `sha256` (the snapshot's record of it) its bytes are hashed as they stream and a
-    mismatch raises SnapshotError after the last batch, so the caller must publish nothing before the end."""
+    mismatch raises SnapshotError after the last piece, so the caller must publish nothing before the end."""
     raw = text = Sha256Reader(open(path, "rb"))
     try:
         try:
@@ -87,26 +99,34 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
         include = [c for c in RAW_COLUMNS if c in header]
         dictionary = pa.dictionary(pa.int32(), pa.string())
         parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False)
-        convert = pacsv.ConvertOptions(include_columns=include, strings_can_be_null=False,
-                                       column_types={c: (pa.string() if c in NUMERIC + AS_READ else dictionary)
-                                                     for c in include},
-                                       quoted_strings_can_be_null=False)
+        types = {c: (pa.string() if c in NUMERIC + AS_READ else dictionary) for c in include}
+        # Arrow checks the UTF-8 of every text cell it converts; a piece that is all ASCII (nearly every one:
+        # bulk files are codes and numbers) is valid UTF-8 as a whole, known from one fast pass over its bytes
+        convert = {ascii_only: pacsv.ConvertOptions(include_columns=include, strings_can_be_null=False,
+                                                    column_types=types, quoted_strings_can_be_null=False,
+                                                    check_utf8=not ascii_only)
+                   for ascii_only in (True, False)}
 
-        def parse_piece(numbered: tuple[int, pa.Buffer]) -> pa.Table:
-            number, chunk = numbered
+        def parse_piece(numbered: tuple[int, tuple[pa.Buffer, bool]]) -> R:
+            number, (chunk, ascii_only) = numbered
             options = pacsv.ReadOptions(column_names=header, skip_rows=1 if number == 0 else 0,
                                         block_size=chunk.size + 1, use_threads=False)
-            return pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
-                                  convert_options=convert)
+            try:
+                table = pacsv.read_csv(pa.BufferReader(chunk), read_options=options, parse_options=parse,
+                                       convert_options=convert[ascii_only])
+            except pa.ArrowInvalid as exc:
+                raise _Unparsable(exc) from None
+            return prepare(_one_batch(table))
 
         try:
-            # pieces are parsed two at a time (parsing is the slowest stage, and Arrow releases the GIL), each on
-            # one thread into one batch, and handed on in file order; a few pieces at most are held at once
-            for table in ordered_map(parse_piece, enumerate(_line_chunks(text, BLOCK_SIZE)), workers=PARSERS):
-                yield from table.to_batches()
-        except (pa.ArrowInvalid, *UNREADABLE) as exc:
+            # pieces are parsed and prepared two at a time (together the slowest stage), each on one thread, and
+            # handed on in file order; a few pieces at most are held at once
+            with closing(prefetch(enumerate(_line_chunks(text, BLOCK_SIZE)))) as pieces:
+                yield from ordered_map(parse_piece, pieces, workers=PARSERS)
+        except (_Unparsable, *UNREADABLE) as exc:
             _verify(raw, path, sha256)
-            raise ParseError(f"{name}: unreadable bulk file ({type(exc).__name__}: {exc})",
+            error = exc.error if isinstance(exc, _Unparsable) else exc
+            raise ParseError(f"{name}: unreadable bulk file ({type(error).__name__}: {error})",
                              source=SOURCE_NAME) from None
         _verify(raw, path, sha256)
     finally:
@@ -114,19 +134,32 @@ def read_batches(path: Path, name: str, sha256: str | None = None) -> Iterator[p
         raw.close()
 
 
-def _line_chunks(text: BinaryIO, size: int) -> Iterator[pa.Buffer]:
+class _Unparsable(Exception):
+    """Arrow could not parse a piece of the text (as opposed to an error in `prepare`, which is not the file's)."""
+
+    def __init__(self, error: pa.ArrowInvalid) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    batches = table.combine_chunks().to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+
+
+def _line_chunks(text: BinaryIO, size: int) -> Iterator[tuple[pa.Buffer, bool]]:
     """The text in pieces of about `size` bytes, each ending at a line break (nothing is quoted in a bulk file,
-    so a line is a row). Arrow's own streaming reader reads far ahead of its consumer (hundreds of MB); these
-    pieces keep the memory of reading bounded."""
+    so a line is a row), with whether the piece is all ASCII. Arrow's own streaming reader reads far ahead of
+    its consumer (hundreds of MB); these pieces keep the memory of reading bounded."""
     rest = b""
     while block := text.read(size):
         piece = rest + block
         cut = piece.rfind(b"\n") + 1
         rest = piece[cut:]
         if cut:
-            yield pa.py_buffer(piece).slice(0, cut)
+            yield pa.py_buffer(piece).slice(0, cut), piece.isascii()
     if rest:
-        yield pa.py_buffer(rest)
+        yield pa.py_buffer(rest), rest.isascii()
 
 
 def _verify(raw: Sha256Reader, path: Path, sha256: str | None) -> None:
@@ -162,15 +195,19 @@ def _period_parts(raw: str) -> tuple[str, str | None, object, object]:
     return p.code, p.frequency, p.start, p.end
 
 
+def _empty_as_null(column: pa.Array) -> pa.Array:
+    """Empty text -> null; without copying the text when the column has no nulls yet (the usual case)."""
+    empty = pc.equal(pc.binary_length(column), 0)
+    if column.offset == 0 and column.null_count == 0:
+        return pa.Array.from_buffers(column.type, len(column), [pc.invert(empty).buffers()[1], *column.buffers()[1:]])
+    return pc.if_else(empty, pa.scalar(None, column.type), column)
+
+
 def _numbers(column: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     """Text -> float64 (empty text -> null); also the mask of cells that are not numbers (None: all fine)."""
     if column.offset == 0 and column.null_count == 0:
-        # the common case first, without copying the text: empty cells become nulls in place, then one cast
-        empty = pc.equal(pc.binary_length(column), 0)
-        valid = pc.invert(empty).buffers()[1]
-        try:
-            text = pa.Array.from_buffers(pa.string(), len(column), [valid, *column.buffers()[1:]])
-            return pc.cast(text, pa.float64()), None
+        try:  # the common case first: empty cells become nulls without copying the text, then one cast
+            return pc.cast(_empty_as_null(column), pa.float64()), None
         except pa.ArrowInvalid:  # blanks of spaces, padded or broken numbers: the careful way below
             pass
     blank = pc.equal(pc.utf8_trim_whitespace(column), "")
@@ -191,16 +228,18 @@ def _note(failed: pa.Array, prefix: str, raw: pa.Array | None = None, suffix: st
 
 
 _CONSTANTS: dict[str | None, pa.Array] = {}
+_CONSTANTS_LOCK = threading.Lock()
 
 
 def constant(value: str | None, n: int) -> pa.Array:
     """`n` copies of a text (or nulls) as a zero-copy slice of one shared array: the columns that are the same on
     every row (source, URL, sha256) then cost no memory per row in the batches and the partitions' buffers."""
-    shared = _CONSTANTS.get(value)
-    if shared is None or len(shared) < n:
-        if len(_CONSTANTS) > 16:  # a long-lived process ingests many files: keep the few of the current ones
-            _CONSTANTS.clear()
-        shared = _CONSTANTS[value] = pa.repeat(pa.scalar(value, pa.string()), max(n, 1 << 16))
+    with _CONSTANTS_LOCK:  # pieces are mapped on two threads: one shared copy, not one per thread
+        shared = _CONSTANTS.get(value)
+        if shared is None or len(shared) < n:
+            if len(_CONSTANTS) > 16:  # a long-lived process ingests many files: keep the few of the current ones
+                _CONSTANTS.clear()
+            shared = _CONSTANTS[value] = pa.repeat(pa.scalar(value, pa.string()), max(n, 1 << 16))
     return shared.slice(0, n)
 
 
@@ -273,7 +312,7 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
         if name in cols:
             breakdown = pc.or_(breakdown, _map(cols[name], lambda v, t=totals: v.strip() not in t, pa.bool_()))
 
-    desc = _map(cols["cmdDesc"], lambda v: v or None) if "cmdDesc" in cols else nulls
+    desc = _empty_as_null(cols["cmdDesc"]) if "cmdDesc" in cols else nulls
     arrays = {
         "reporter": reporter, "partner": partner, "flow": as_text(cols["flowCode"]),
         "period": period, "frequency": frequency, "period_start": start, "period_end": end,
