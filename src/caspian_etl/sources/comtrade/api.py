@@ -32,7 +32,15 @@ from caspian_etl.core.settings import DataPaths, Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry
 from caspian_etl.sources.base import FetchContext, ParseResult, ParseStep, Source, StandardCurate
 from caspian_etl.sources.comtrade import bulk
-from caspian_etl.sources.comtrade.codes import NAME, NO_QUANTITY_UNITS, TABLE, quantity_unit
+from caspian_etl.sources.comtrade.codes import (
+    NAME,
+    NO_QUANTITY_UNITS,
+    TABLE,
+    TOTALS,
+    is_total,
+    period_text,
+    quantity_unit,
+)
 from caspian_etl.sources.parsing import fill_period, load_json, official_row, row_reason, rows_of_entries
 
 log = logging.getLogger(__name__)
@@ -236,10 +244,7 @@ def fetch(ctx: FetchContext) -> None:
 
 def period_of(freq: object, period: object) -> str:
     """Comtrade period (2023 annual, 202303 monthly) -> the project's period text."""
-    text = str(period).strip()
-    if str(freq) == "M" and len(text) == 6 and text.isdigit():
-        return f"{text[:4]}-{text[4:]}"
-    return text
+    return period_text(period) if str(freq) == "M" else str(period).strip()
 
 
 def _number(value: object) -> float | None:
@@ -256,8 +261,7 @@ def _row(record: dict, entry: SnapshotEntry) -> dict:
         reasons.append(f"reporter: no ISO3 code for {record.get('reporterCode')!r} ({record.get('reporterISO')!r})")
     if partner is None:
         reasons.append(f"partner: no ISO3 code for {record.get('partnerCode')!r} ({record.get('partnerISO')!r})")
-    breakdown = {k: record.get(k) for k, total in (("partner2Code", 0), ("motCode", 0), ("customsCode", "C00"))
-                 if record.get(k) not in (None, "", total, str(total))}
+    breakdown = {k: record.get(k) for k in TOTALS if not is_total(k, record.get(k))}
     if breakdown:
         reasons.append(f"a breakdown row ({breakdown}); trade_flows keeps totals only")
     unit_code = str(record.get("qtyUnitCode", "-1"))

@@ -16,3 +16,19 @@ def quantity_unit(code: object) -> str | None:
     if not text or text in NO_QUANTITY_UNITS:
         return None
     return QTY_UNITS.get(text, f"qtyUnitCode {text}")
+
+
+# the value each breakdown dimension has on a total row; any other value breaks the total down (by second
+# partner, mode of transport or customs procedure), and trade_flows keeps totals only
+TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
+
+
+def is_total(dimension: str, value: object) -> bool:
+    """Whether a breakdown dimension's value (JSON number or text) marks a total row."""
+    return value is None or str(value).strip() in TOTALS[dimension]
+
+
+def period_text(period: object) -> str:
+    """A Comtrade period (2023, 202303) as the project writes periods (2023, 2023-03); anything else as it is."""
+    text = str(period).strip()
+    return f"{text[:4]}-{text[4:]}" if len(text) == 6 and text.isdigit() else text

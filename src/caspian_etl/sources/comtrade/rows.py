@@ -33,7 +33,7 @@ from caspian_etl.core.errors import ParseError
 from caspian_etl.core.hashing_reader import Sha256Reader, verify
 from caspian_etl.core.snapshots import SnapshotEntry
 from caspian_etl.sources.comtrade.codes import NAME as SOURCE_NAME
-from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, quantity_unit
+from caspian_etl.sources.comtrade.codes import NO_QUANTITY_UNITS, TOTALS, is_total, period_text, quantity_unit
 
 R = TypeVar("R")
 BLOCK_SIZE = 4 << 20  # bytes of text per record batch
@@ -49,8 +49,6 @@ AS_READ = ("flowCode", "classificationCode", "cmdCode", "cmdDesc", "reporterCode
 RAW_COLUMNS = REQUIRED + OPTIONAL
 # what a broken file raises while it is inflated or read (ISA-L's errors are not OSErrors)
 UNREADABLE = (OSError, EOFError, IsalError)
-# totals of a breakdown dimension: anything else is a breakdown row
-TOTALS = {"partner2Code": ("", "0"), "motCode": ("", "0"), "customsCode": ("", "C00")}
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
@@ -184,8 +182,7 @@ def _map(column: pa.Array, fn: Callable[[str], object], type_: pa.DataType | Non
 
 def _period_parts(raw: str) -> tuple[str, str | None, object, object]:
     """Comtrade period (2023, 202303) -> (period text, frequency, start, end); unparsed: (raw, None, None, None)."""
-    text = raw.strip()
-    candidate = f"{text[:4]}-{text[4:]}" if len(text) == 6 and text.isdigit() else text
+    text, candidate = raw.strip(), period_text(raw)
     if not (len(text) in (4, 6) and text.isdigit()):
         return text, None, None, None
     try:
@@ -308,9 +305,9 @@ def to_trade_flows(batch: pa.RecordBatch, contract: TableContract, entry: Snapsh
     unit = pc.if_else(no_quantity, pa.scalar(None, pa.string()), unit)
 
     breakdown = pa.repeat(pa.scalar(False), n)
-    for name, totals in TOTALS.items():
+    for name in TOTALS:
         if name in cols:
-            breakdown = pc.or_(breakdown, _map(cols[name], lambda v, t=totals: v.strip() not in t, pa.bool_()))
+            breakdown = pc.or_(breakdown, _map(cols[name], lambda v, n=name: not is_total(n, v), pa.bool_()))
 
     desc = _empty_as_null(cols["cmdDesc"]) if "cmdDesc" in cols else nulls
     arrays = {
