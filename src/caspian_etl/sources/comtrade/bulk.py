@@ -54,6 +54,8 @@ from caspian_etl.sources.comtrade.rows import Mapped, read_pieces, to_trade_flow
 log = logging.getLogger(__name__)
 
 MAX_BUFFERED_ROWS = 1_048_576  # rows buffered over all partitions
+
+
 def is_bulk_snapshot(snapshot: Snapshot) -> bool:
     """Snapshots made by ingest-file (user-downloaded files), as opposed to API answers."""
     return "ingested_files" in snapshot.params
