@@ -159,3 +159,15 @@ def test_only_settings_reads_the_environment(path: Path) -> None:
     reads = _environment_reads(path)
     assert not reads, (f"{path.relative_to(ROOT)} touches the environment ({'; '.join(reads)}): declare the "
                        "variable in caspian_etl.core.settings and take it from the run's Settings")
+
+
+def test_the_cli_loads_no_page_reading_library() -> None:
+    """Beautiful Soup and trafilatura (0.1-0.2 s to load) are imported where a page is read: commands that read
+    no page (ingest-file, status, run of the API sources) start without them."""
+    import sys
+
+    probe = ("import sys, caspian_etl.cli; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'bs4', 'trafilatura'}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

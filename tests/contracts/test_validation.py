@@ -1,7 +1,8 @@
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from caspian_etl.contracts.schema import load_contract
+from caspian_etl.contracts.schema import load_contract, table_names
 from caspian_etl.contracts.validation import REASON_COLUMN, validate_table
 from caspian_etl.core.errors import ContractError
 
@@ -105,3 +106,26 @@ def test_the_pandera_schema_itself_rejects_infinity() -> None:
 
     with pytest.raises(pa.errors.SchemaError, match="finite"):
         CONTRACT.pandera_schema().validate(pd.DataFrame([row(value=float("inf"))]))
+
+
+@pytest.mark.parametrize("table", table_names())
+def test_an_empty_table_gets_the_frame_pandera_would_make_of_it(table) -> None:
+    """The shortcut for tables with no row gives what Pandera gives: same columns, dtypes and Parquet bytes."""
+    contract = load_contract(table)
+    by_pandera = contract.pandera_schema().validate(contract.empty_frame())
+    typed = pd.DataFrame({c: pd.Series([], dtype=str(t)) for c, t in by_pandera.dtypes.items()})
+    for frame in (contract.empty_frame(), typed):
+        result = validate_table(contract, frame)
+        assert list(result.valid.columns) == contract.column_names
+        assert result.valid.dtypes.to_dict() == by_pandera.dtypes.to_dict()
+        assert result.n_quarantined == 0
+    assert pa.Table.from_pandas(result.valid, preserve_index=False).equals(
+        pa.Table.from_pandas(by_pandera.reset_index(drop=True), preserve_index=False))
+
+
+def test_rows_that_all_fail_leave_an_empty_typed_table() -> None:
+    frame = pd.DataFrame([row(value="not a number"), row(period_start="not a date")])
+    result = validate_table(CONTRACT, frame)
+    assert result.n_valid == 0 and result.n_quarantined == 2
+    by_pandera = CONTRACT.pandera_schema().validate(CONTRACT.empty_frame())
+    assert result.valid.dtypes.to_dict() == by_pandera.dtypes.to_dict()

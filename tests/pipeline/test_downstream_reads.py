@@ -100,11 +100,14 @@ def test_warm_up_loads_the_report_libraries_and_ingest_file_waits_for_it(paths, 
     import threading
 
     from caspian_etl.cli import main
-    from caspian_etl.pipeline import downstream
+    from caspian_etl.pipeline import code_version, downstream
 
+    code_version.module_closure.cache_clear()
     thread = downstream.warm_up()
     thread.join(timeout=60)
     assert not thread.is_alive() and "matplotlib.figure" in sys.modules
+    # the derived tables' import graphs are known before their code digests are asked for
+    assert code_version.module_closure.cache_info().currsize >= len(downstream.DERIVED)
 
     monkeypatch.setattr(downstream, "load_contract", lambda name: (_ for _ in ()).throw(RuntimeError("boom")))
     downstream.warm_up().join(timeout=60)  # swallowed: nothing raised here

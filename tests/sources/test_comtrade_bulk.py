@@ -6,6 +6,7 @@ import gzip
 import json
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +19,7 @@ from caspian_etl.contracts.schema import load_contract
 from caspian_etl.core.snapshots import SnapshotStore
 from caspian_etl.pipeline.run import ingest_files
 from caspian_etl.sources.comtrade import bulk as comtrade_bulk
+from caspian_etl.sources.comtrade import keys as comtrade_keys
 from caspian_etl.sources.comtrade import partitions as comtrade_partitions
 from caspian_etl.sources.comtrade import rows as comtrade_bulk_rows
 
@@ -309,3 +311,19 @@ def test_the_shared_constant_columns_are_made_once_across_threads() -> None:
     with ThreadPoolExecutor(8) as pool:
         arrays = list(pool.map(lambda _: comtrade_bulk_rows.constant("file:///synthetic/url", 50_000), range(64)))
     assert len({a.buffers()[2].address for a in arrays}) == 1
+
+
+@pytest.mark.parametrize("repeats", [0, 1, 500])
+def test_later_duplicates_are_the_rows_after_the_first_of_each_key(repeats) -> None:
+    rng = np.random.default_rng(repeats)
+    keys = rng.choice(2**40, size=20_000, replace=False).astype(np.int64)
+    if repeats:  # copies of earlier keys placed after them
+        sources = rng.choice(10_000, size=repeats, replace=False)
+        keys[10_000 + np.arange(repeats)] = keys[sources]
+    seen, expected = set(), []
+    for i, key in enumerate(keys.tolist()):
+        if key in seen:
+            expected.append(i)
+        seen.add(key)
+    assert comtrade_keys.later_duplicates(keys).tolist() == expected
+    assert len(expected) == repeats

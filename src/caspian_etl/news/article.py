@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import trafilatura
-
 from caspian_etl.news.page import (
     MIN_PARAGRAPH,
     Article,
@@ -57,6 +55,8 @@ def read_article(html: bytes | str, url: str | None = None, *, layout: str = "ge
     # inline boxes ("Read also", share bars, related lists) sit inside the article's own markup, where a
     # boilerplate remover keeps them: take them out first (and their numbers with them)
     cleaned = strip_noise(soup)  # soup is not read again: no copy of the whole tree
+    import trafilatura  # here: it takes 0.1 s to load, and most commands read no page
+
     doc = trafilatura.bare_extraction(str(cleaned), url=url, favor_precision=True, with_metadata=True,
                                       include_comments=False, include_tables=False, include_images=False,
                                       deduplicate=False)

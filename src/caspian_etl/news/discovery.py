@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import XMLParsedAsHTMLWarning
-
 from caspian_etl.core.errors import ParseError
 from caspian_etl.news.page import parse_date, soup_of
 
@@ -106,6 +104,8 @@ def parse_sitemap(data: bytes, *, origin: str) -> tuple[list[Candidate], list[st
 
 def parse_listing(data: bytes, *, base_url: str, article_path: re.Pattern[str]) -> list[Candidate]:
     """An HTML listing page -> the links whose path looks like an article of this publisher."""
+    from bs4 import XMLParsedAsHTMLWarning  # here, like Beautiful Soup itself (caspian_etl.news.page.soup_of)
+
     with warnings.catch_warnings():  # a feed served where a listing was expected is simply a page without cards
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = soup_of(data)

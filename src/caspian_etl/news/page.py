@@ -6,12 +6,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from bs4 import BeautifulSoup, Tag
-from bs4.exceptions import ParserRejectedMarkup
+from typing import TYPE_CHECKING
 
 from caspian_etl.core.errors import ParseError
 from caspian_etl.extract.periods import MONTHS
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 # never part of an article body: navigation, scripts, ads, footers, share bars, related-article lists
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
@@ -37,6 +38,10 @@ class Article:
 
 def soup_of(html: bytes | str, *, url: str | None = None) -> BeautifulSoup:
     """Parse HTML; markup the parser rejects outright is a layout error of that page, not a crash."""
+    # imported here: Beautiful Soup (and the article extractor) load only in the commands that read pages
+    from bs4 import BeautifulSoup
+    from bs4.exceptions import ParserRejectedMarkup
+
     try:
         return BeautifulSoup(html, "html.parser")
     except ParserRejectedMarkup as exc:

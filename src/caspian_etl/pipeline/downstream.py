@@ -25,7 +25,7 @@ from caspian_etl.core.settings import DataPaths
 from caspian_etl.core.snapshots import iso_utc, sha256_file, utc_now
 from caspian_etl.core.state import load_state, record_derived_build
 from caspian_etl.derived import DERIVED, DERIVED_SOURCE, DerivedTable
-from caspian_etl.pipeline.code_version import code_digest, derived_modules
+from caspian_etl.pipeline.code_version import code_digest, code_files, derived_modules
 from caspian_etl.publish.catalog import CATALOG_NAME, write_catalog
 from caspian_etl.publish.report import INDEX_NAME, build_report, report_dir
 
@@ -34,17 +34,19 @@ log = logging.getLogger(__name__)
 
 def warm_up() -> threading.Thread:
     """Load, on a thread of its own, what the derived tables and the report will need: the plotting library
-    (about 0.7 s to import) and Pandera's first validation (about 0.13 s). `ingest-file` starts it before a bulk
-    ingest, which leaves part of a core idle for seconds; join the thread before leaving. A failure here is
-    ignored: the real step meets it again and reports it."""
+    (about 0.7 s to import), Pandera's first validation (about 0.13 s) and the import graph of the derived
+    tables' code (0.05-0.1 s, for their code digests). `ingest-file` starts it before a bulk ingest, which
+    leaves part of a core idle for seconds; join the thread before leaving. A failure here is ignored: the
+    real step meets it again and reports it."""
 
     def load() -> None:
         try:
             import caspian_etl.publish.report.charts  # noqa: F401  (matplotlib)
 
-            for name in DERIVED:
+            for name, spec in DERIVED.items():
                 contract = load_contract(name)
                 validate_table(contract, contract.empty_frame(), source=DERIVED_SOURCE)
+                code_files(derived_modules(spec.build))
         except Exception:  # noqa: BLE001
             log.debug("warm-up of the derived tables and report failed", exc_info=True)
 

@@ -51,10 +51,10 @@ class Partition:
     def holds_a_row_group(self) -> bool:
         return self.buffered >= FLUSH_ROWS
 
-    def flush(self, whole_groups: bool = False) -> None:
-        """Hand the buffered rows to the writer thread as row groups of FLUSH_ROWS rows (the last one shorter).
-        With `whole_groups`, a shorter rest stays buffered: where row groups end then depends on the rows alone,
-        not on where the reader's batches happened to end."""
+    def flush(self, whole_groups: bool = False, *, here: bool = False) -> None:
+        """Hand the buffered rows to the writer thread as row groups of FLUSH_ROWS rows (the last one shorter);
+        `here`: write them on the calling thread instead. With `whole_groups`, a shorter rest stays buffered:
+        where row groups end then depends on the rows alone, not on where the reader's batches happened to end."""
         if self.keys:  # to disk with the rows they came with: memory does not grow with the partition
             with open(self.staged.with_suffix(".keys"), "ab") as file:
                 np.concatenate(self.keys).tofile(file)
@@ -69,13 +69,20 @@ class Partition:
             return
         for start in range(0, size, FLUSH_ROWS):
             group = table.slice(start, min(FLUSH_ROWS, size - start))
-            self.worker.submit(lambda g=group: writer.write_table(g, row_group_size=max(g.num_rows, 1)))
+            def job(g: pa.Table = group) -> None:
+                writer.write_table(g, row_group_size=max(g.num_rows, 1))
+            if here:
+                job()
+            else:
+                self.worker.submit(job)
         rest = table.slice(size)
         self.buffer, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close(self) -> None:
-        self.flush()
+        """Write the rest and close the file on the calling thread (after the shared writer thread is done with
+        the partition): the last row groups of different partitions can then be written side by side."""
         self.worker.wait()
+        self.flush(here=True)
         if self.writer is not None:
             self.writer.close()
             self.writer = None
