@@ -161,13 +161,14 @@ def test_only_settings_reads_the_environment(path: Path) -> None:
                        "variable in caspian_etl.core.settings and take it from the run's Settings")
 
 
-def test_the_cli_loads_no_page_reading_library() -> None:
-    """Beautiful Soup and trafilatura (0.1-0.2 s to load) are imported where a page is read: commands that read
-    no page (ingest-file, status, run of the API sources) start without them."""
+def test_the_cli_starts_without_the_libraries_of_single_steps() -> None:
+    """Beautiful Soup and trafilatura (0.1-0.2 s to load) are imported where a page is read, Pandera (0.3 s)
+    where a DataFrame is validated: a bulk ingest starts streaming without them (its warm-up thread loads
+    Pandera meanwhile), and commands that read no page never load the page libraries."""
     import sys
 
     probe = ("import sys, caspian_etl.cli; "
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'bs4', 'trafilatura'}))")
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'bs4', 'trafilatura', 'pandera'}))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"

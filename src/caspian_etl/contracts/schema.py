@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 
 from caspian_etl.contracts.checks import CATALOG_FILES, COLUMN_CHECKS, ROW_CHECKS, catalog_keys
-from caspian_etl.contracts.pandera_checks import pandera_column_checks, pandera_row_check
 from caspian_etl.core.errors import ContractError
 from caspian_etl.core.resources import load_yaml, schemas_dir
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = ["CATALOG_FILES", "ColumnSpec", "TableContract", "catalog_keys", "load_contract", "table_names"]
 
@@ -65,6 +66,12 @@ class TableContract:
         raise KeyError(name)
 
     def pandera_schema(self) -> pa.DataFrameSchema:
+        # Pandera (with pydantic and typeguard: about 0.3 s to import) loads with the first DataFrame validation;
+        # a bulk ingest validates with the Arrow checks and starts streaming without it
+        import pandera.pandas as pa
+
+        from caspian_etl.contracts.pandera_checks import pandera_column_checks, pandera_row_check
+
         columns = {
             c.name: pa.Column(TYPES[c.type][0], checks=pandera_column_checks(c.name, c.type, c.checks),
                               nullable=c.nullable, coerce=True, description=c.description, title=c.name)

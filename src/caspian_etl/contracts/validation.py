@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 
 from caspian_etl.contracts.checks import TYPE_CHECKS, check_failed, failed_mask, value_problem
@@ -106,6 +105,8 @@ def typed_empty_frame(contract: TableContract) -> pd.DataFrame:
 def _settle(contract: TableContract, remaining: pd.DataFrame, reasons: dict[int, list[str]],
             source: str | None) -> pd.DataFrame:
     """Validate with Pandera, removing the failing rows (their reasons added to `reasons`) until the rest passes."""
+    import pandera.pandas as pa  # here, like the schema (TableContract.pandera_schema)
+
     schema = contract.pandera_schema()
     for _ in range(_MAX_PASSES):
         try:
