@@ -14,7 +14,6 @@ from caspian_etl.commands.common import EXIT_OK, EXIT_SOURCE_FAILED, iso_date, p
 from caspian_etl.core.errors import ConfigError, RobotsRefused
 from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.core.settings import Settings
-from caspian_etl.extract import extract_figures
 from caspian_etl.news import PUBLISHERS, extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
 from caspian_etl.news.robots import RobotsBook, polite_client, robots_from_fetch
@@ -87,6 +86,8 @@ def execute(args: argparse.Namespace) -> int:
     else:
         text = data.decode("utf-8-sig", "replace")
         where = "plain text"
+    from caspian_etl.extract import extract_figures  # here: see caspian_etl.news.page.parse_date
+
     figures = extract_figures(text, published=published, title=title, home_country=home)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(COLUMNS)

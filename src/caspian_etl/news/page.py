@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from caspian_etl.core.errors import ParseError
-from caspian_etl.extract.periods import MONTHS
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -75,6 +74,9 @@ def parse_date(text: str | None) -> date | None:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             return None
+    # here: the extractor's module compiles its patterns on import (0.06 s), and most commands read no page
+    from caspian_etl.extract.periods import MONTHS
+
     if m := re.search(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", text):
         month = MONTHS.get(m[2].lower())
         return date(int(m[3]), month, int(m[1])) if month else None

@@ -32,7 +32,6 @@ from caspian_etl.core.http import HttpClient, HttpPolicy, RedirectRefused
 from caspian_etl.core.resources import default_claims_registry
 from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, sha256_bytes, utc_now
-from caspian_etl.extract import extract_figures
 from caspian_etl.news import extract_article, publisher_for_url
 from caspian_etl.news.page import LayoutError
 from caspian_etl.news.robots import Robots, RobotsBook, origin_of, polite_client, robots_from_fetch
@@ -193,6 +192,8 @@ def read_page(cited: str, data: bytes, content_type: str | None, status: int | N
     except LayoutError as exc:
         return [_status_row(cited, "no_body", sha, http_status=status, detail=str(exc))]
     publisher = publisher_for_url(cited)
+    from caspian_etl.extract import extract_figures  # here: see caspian_etl.news.page.parse_date
+
     figures = extract_figures(article.body, published=article.published, title=article.title,
                               home_country=publisher.home_country if publisher else None)
     base = _status_row(cited, "read", sha, http_status=status, title=article.title, published=article.published)

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -31,7 +32,6 @@ from caspian_etl.core.errors import FetchError, ParseError
 from caspian_etl.core.http import HttpPolicy
 from caspian_etl.core.settings import Settings
 from caspian_etl.core.snapshots import Snapshot, SnapshotEntry, utc_now
-from caspian_etl.extract import REPORTED_THRESHOLD, Figure, extract_figures
 from caspian_etl.news import PUBLISHERS, Publisher
 from caspian_etl.news.discovery import (
     Candidate,
@@ -46,6 +46,9 @@ from caspian_etl.news.publishers import Discovery
 from caspian_etl.news.robots import Robots, RobotsBook, polite_client, robots_from_fetch
 from caspian_etl.sources.base import FetchContext, ParseResult, Source
 from caspian_etl.sources.reported import claims_to_tables
+
+if TYPE_CHECKING:
+    from caspian_etl.extract import Figure
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +233,8 @@ def read_articles(snapshot: Snapshot) -> tuple[list[dict], list[dict]]:
             errors.append(_page_error_row(entry, pub_name, f"{entry.name}: {exc}"))
             continue
         seen: dict[int, int] = {}
+        from caspian_etl.extract import extract_figures  # here: see caspian_etl.news.page.parse_date
+
         for figure in extract_figures(article.body, published=article.published, title=article.title,
                                       home_country=publisher.home_country):
             k = seen.get(figure.figure_start, 0)
@@ -263,6 +268,8 @@ def parse(snapshot: Snapshot) -> ParseResult:
 
 def derive(valid: dict[str, pd.DataFrame]) -> ParseResult:
     """Indicator rows from the confident claims that passed the claims contract (a quarantined one feeds nothing)."""
+    from caspian_etl.extract import REPORTED_THRESHOLD
+
     claims = valid.get("claims", load_contract("claims").empty_frame())
     # only figures calibrated as right (confidence >= REPORTED_THRESHOLD, no promotion_note) feed the indicator
     # tables; the others stay in claims with their promotion_note
