@@ -47,3 +47,25 @@ def test_ingest_file_snapshots_and_curates(toy_source, paths, tmp_path) -> None:
 def test_ingest_file_missing_file_is_a_clear_error(toy_source, paths, tmp_path, capsys) -> None:
     assert main(["ingest-file", "toy", str(tmp_path / "nope.csv"), "--data-dir", str(paths.root)]) == EXIT_USAGE
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_warm_up_is_waited_for_after_the_copy_and_before_the_curation(paths, tmp_path, monkeypatch) -> None:
+    """ingest-file lets the warm-up finish while the files are copied, not while they stream."""
+    from benchmarks.comtrade_synth import write_bulk_file
+    from caspian_etl.commands import ingest_file
+    from caspian_etl.contracts.curated import part_files
+
+    bulk = tmp_path / "bulk.tsv.gz"
+    write_bulk_file(bulk, 2_000)
+    seen: list[tuple[str, int, int]] = []
+
+    class Warming:  # what warm_up() returns: a thread the command joins
+        def join(self) -> None:
+            stored = SnapshotStore(paths, "comtrade").latest()
+            seen.append(("join", len(stored.entries) if stored else 0, len(part_files(paths, "trade_flows"))))
+
+    monkeypatch.setattr(ingest_file, "warm_up", Warming)
+    assert main(["ingest-file", "comtrade", str(bulk), "--data-dir", str(paths.root)]) == EXIT_OK
+    # first join: the file is in a stored snapshot and nothing is curated yet; the second is the command's finally
+    assert seen[0] == ("join", 1, 0)
+    assert len(seen) == 2 and seen[1][2] >= 1

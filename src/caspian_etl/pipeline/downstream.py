@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 def warm_up() -> threading.Thread:
     """Load, on a thread of its own, what the derived tables and the report will need: the plotting library
     (about 0.7 s to import), Pandera's first validation (about 0.13 s) and the import graph of the derived
-    tables' code (0.05-0.1 s, for their code digests). `ingest-file` starts it before a bulk ingest, which
-    leaves part of a core idle for seconds; join the thread before leaving. A failure here is ignored: the
-    real step meets it again and reports it."""
+    tables' code (0.05-0.1 s, for their code digests). `ingest-file` starts it before copying the files into
+    the snapshot and waits for it before the curation streams them; join the thread before leaving. A failure
+    here is ignored: the real step meets it again and reports it."""
 
     def load() -> None:
         try:

@@ -286,8 +286,10 @@ def run_source(name: str, paths: DataPaths, *, offline: bool = False, snapshot: 
     return result
 
 
-def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult:
-    """Snapshot local files as a new raw snapshot of `name` (copied, with sha256), then curate it."""
+def ingest_files(name: str, paths: DataPaths, files: list[Path], *,
+                 after_copy: Callable[[], None] | None = None) -> SourceResult:
+    """Snapshot local files as a new raw snapshot of `name` (copied, with sha256), then curate it;
+    `after_copy` runs once the snapshot is stored, before the curation starts."""
     source = get_source(name)
     if not source.accepts_files:
         raise ConfigError("this source does not take files; see `caspian-etl ingest-file --help`", source=name)
@@ -300,6 +302,8 @@ def ingest_files(name: str, paths: DataPaths, files: list[Path]) -> SourceResult
             for f in files:
                 writer.add_file(f.name, f, url=f.resolve().as_uri(), requested_at=utc_now())
             snapshot = writer.commit()
+        if after_copy is not None:
+            after_copy()
         return Acquired(snapshot, fetched=True, unchanged=writer.unchanged)
 
     result = run_source(name, paths, acquire_step=snapshot_files)
