@@ -17,10 +17,12 @@ its own child process, one after the other, on the same file:
 For each: wall seconds (measured by the parent around the child, interpreter start included), CPU seconds
 (user + system of the child and its threads) and peak resident memory (the child's VmHWM). The machine
 should be quiet: wall times move with other load, CPU seconds much less. On a shared machine, `--rounds N`
-runs every contender once per round, N rounds, and reports medians and the median of each round's ratios
-(runs next to each other meet the same load). The package's bytecode is compiled first, as pip does when it
-installs a wheel: with an editable install and PYTHONDONTWRITEBYTECODE=1, every start would compile the
-package's modules again (about 0.3 s, which no user pays twice). The last line is one JSON object.
+runs every contender once per round (each round starting with the next contender), N rounds, and reports
+medians and the median of each round's ratios (runs next to each other meet the same load). Dirty pages are
+written out (`sync`) before each child, so no contender pays for the previous one's output. The package's
+bytecode is compiled first, as pip does when it installs a wheel: with an editable install and
+PYTHONDONTWRITEBYTECODE=1, every start would compile the package's modules again (about 0.3 s, which no user
+pays twice). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def run_child(mode: str, file: Path, workdir: Path) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    os.sync()  # the previous contender's output is on disk: no contender pays for another one's writeback
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, __file__, "--child", mode, "--file", str(file), "--workdir", str(workdir)],
                           stdout=subprocess.PIPE, env=env, text=True)
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds: list[dict[str, dict]] = []
     for number in range(1, args.rounds + 1):
         results: dict[str, dict] = {}
-        for mode in modes:
+        # each round starts with the next contender, so none always follows the same one
+        for mode in modes[(number - 1) % len(modes):] + modes[:(number - 1) % len(modes)]:
             results[mode] = run_child(mode, file, args.workdir / mode)
             if mode.startswith("caspian"):
                 results[mode].update(caspian_rows(args.workdir / mode))
