@@ -38,4 +38,4 @@ def test_wheel_ships_schemas_registry_and_flows(wheel) -> None:
                for p in (REPO / "src" / "caspian_etl").rglob("*.py")}
     assert modules - names == set()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "caspian-etl = caspian_etl.cli:main" in wheel.read(entry_points).decode()
+    assert "caspian-etl = caspian_etl.cli:entry" in wheel.read(entry_points).decode()
