@@ -110,7 +110,7 @@ def test_the_pandera_schema_itself_rejects_infinity() -> None:
 
 @pytest.mark.parametrize("table", table_names())
 def test_an_empty_table_gets_the_frame_pandera_would_make_of_it(table) -> None:
-    """The shortcut for tables with no row gives what Pandera gives: same columns, dtypes and Parquet bytes."""
+    """The shortcut for tables with no row gives what Pandera gives: same columns, dtypes and Arrow table."""
     contract = load_contract(table)
     by_pandera = contract.pandera_schema().validate(contract.empty_frame())
     typed = pd.DataFrame({c: pd.Series([], dtype=str(t)) for c, t in by_pandera.dtypes.items()})
