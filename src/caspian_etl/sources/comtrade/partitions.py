@@ -4,6 +4,7 @@ of the rows that failed (raw cells as read, with the reason)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,14 +68,10 @@ class Partition:
         size = FLUSH_ROWS * (table.num_rows // FLUSH_ROWS) if whole_groups else table.num_rows
         if size == 0:
             return
+        run: Callable[[Callable[[], None]], None] = (lambda job: job()) if here else self.worker.submit
         for start in range(0, size, FLUSH_ROWS):
             group = table.slice(start, min(FLUSH_ROWS, size - start))
-            def job(g: pa.Table = group) -> None:
-                writer.write_table(g, row_group_size=max(g.num_rows, 1))
-            if here:
-                job()
-            else:
-                self.worker.submit(job)
+            run(lambda g=group: writer.write_table(g, row_group_size=max(g.num_rows, 1)))
         rest = table.slice(size)
         self.buffer, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
 
