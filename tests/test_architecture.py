@@ -164,7 +164,7 @@ def test_only_settings_reads_the_environment(path: Path) -> None:
 def test_the_cli_starts_without_the_libraries_of_single_steps() -> None:
     """Beautiful Soup and trafilatura (0.1-0.2 s to load) and the figure extractor (0.06 s: it compiles its
     patterns) are imported where a page is read, Pandera (0.3 s) where a DataFrame is validated: a bulk ingest
-    starts streaming without them (its warm-up thread loads Pandera meanwhile), and commands that read no page
+    starts streaming without them (and loads Pandera only if a derived table has rows), and commands that read no page
     never load the page libraries."""
     import sys
 

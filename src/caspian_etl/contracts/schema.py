@@ -21,7 +21,7 @@ from caspian_etl.core.resources import load_yaml, schemas_dir
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-__all__ = ["CATALOG_FILES", "ColumnSpec", "TableContract", "catalog_keys", "load_contract", "table_names"]
+__all__ = ["CATALOG_FILES", "TYPES", "ColumnSpec", "TableContract", "catalog_keys", "load_contract", "table_names"]
 
 # type name in YAML -> (pandas dtype Pandera coerces to, Arrow type written to Parquet)
 TYPES: dict[str, tuple[str, pyarrow_lib.DataType]] = {
