@@ -163,19 +163,32 @@ def part_row_counts(paths: DataPaths, table: str) -> dict[str, int]:
     return counts
 
 
+def _dictionary_reader(schema: pa.Schema) -> tuple[ds.ParquetFileFormat, pa.Schema]:
+    """A Parquet format that reads the string columns as dictionaries, and the schema it gives. The writer
+    stores them dictionary-encoded, so a filter tested on them compares a row group's few distinct values and
+    decodes no string per row (the test of 5M bulk rows for the official figures: 0.35 -> 0.22 s)."""
+    strings = [f.name for f in schema if pa.types.is_string(f.type)]
+    read_as = pa.schema([f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in strings else f
+                         for f in schema])
+    return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=strings)), read_as
+
+
 def _matching_row_groups(dataset: ds.Dataset, columns: list[str] | None,
                          filter: ds.Expression) -> Iterator[pa.Table]:  # noqa: A002
     """The rows passing `filter`, one row group at a time, in the order a whole-table scan gives them.
 
-    A row group is tested first on the filter's own columns (its statistics, else those columns decoded);
-    the asked columns are decoded only for the row groups holding a matching row. A plain filtered scan would
-    decode every asked column of every row group even when no row passes (~300 MB for 5M trade rows). Row
-    groups are tested two at a time (in order; Arrow decodes without the GIL): 1.0 -> 0.8 s for 10M bulk rows."""
+    A row group is tested first on the filter's own columns (its statistics, else those columns decoded, the
+    strings as dictionaries); the asked columns are decoded only for the row groups holding a matching row. A
+    plain filtered scan would decode every asked column of every row group even when no row passes (~300 MB for
+    5M trade rows). Row groups are tested two at a time (in order; Arrow decodes without the GIL)."""
     groups = [group for fragment in dataset.get_fragments()
               for group in fragment.split_by_row_group(filter, schema=dataset.schema)]
+    reader, read_as = _dictionary_reader(dataset.schema)
 
-    def matching(group: ds.Fragment) -> pa.Table | None:
-        if group.scanner(schema=dataset.schema, filter=filter).count_rows():
+    def matching(group: ds.ParquetFileFragment) -> pa.Table | None:
+        probe = reader.make_fragment(group.path, filesystem=group.filesystem,
+                                     row_groups=[g.id for g in group.row_groups])
+        if probe.scanner(schema=read_as, filter=filter).count_rows():
             return group.scanner(schema=dataset.schema, columns=columns, filter=filter).to_table()
         return None
 
