@@ -62,12 +62,11 @@ def _child(mode: str, file: Path, workdir: Path) -> None:
     """Runs in the child process; prints one JSON line with its CPU time and peak memory."""
     report: dict = {}
     if mode == "caspian":
-        from caspian_etl.cli import main, skip_exit_collection
+        from caspian_etl.cli import run_console  # what the console script runs (caspian_etl.cli.entry)
 
-        code = main(["ingest-file", "comtrade", str(file), "--data-dir", str(workdir / "data")])
+        code = run_console(["ingest-file", "comtrade", str(file), "--data-dir", str(workdir / "data")])
         if code != 0:
             raise SystemExit(f"caspian-etl ingest-file exited {code}")
-        skip_exit_collection()  # as the console script does (caspian_etl.cli.entry)
     elif mode == "caspian_ingest":
         from caspian_etl.core.settings import DataPaths
         from caspian_etl.pipeline.run import ingest_files
