@@ -273,8 +273,8 @@ def test_a_key_repeated_in_a_later_piece_is_a_duplicate(paths, tmp_path, monkeyp
 
 
 def test_text_that_is_not_ascii_is_still_checked_as_utf8(paths, tmp_path) -> None:
-    """ASCII pieces skip Arrow's UTF-8 check (ASCII is valid UTF-8); other pieces keep it: a description in
-    real UTF-8 is read as written, bytes that are not UTF-8 fail the file as before."""
+    """Text columns are checked for UTF-8 after parsing (all-ASCII columns at once): a description in real
+    UTF-8 is read as written, bytes that are not UTF-8 fail the file, naming the column."""
     columns = BULK_COLUMNS + ["cmdDesc"]
     good = bulk_file(tmp_path / "good.gz", [row() + ["Pétrole brut, Côte d'Ivoire"], row(cmd="27") + [""]], columns)
     assert ingest_files("comtrade", paths, [good]).status == "ok"
@@ -286,6 +286,26 @@ def test_text_that_is_not_ascii_is_still_checked_as_utf8(paths, tmp_path) -> Non
     broken.write_bytes(gzip.compress(text))
     result = ingest_files("comtrade", paths, [broken])
     assert result.status == "failed" and "unreadable bulk file" in result.reason and "UTF8" in result.reason
+    assert "column cmdDesc" in result.reason
+
+
+def test_the_utf8_check_reads_whole_columns_and_dictionaries() -> None:
+    """require_utf8: ASCII and real UTF-8 pass, as plain or dictionary text; a byte that is not UTF-8 fails with
+    the column's name, also among a dictionary's values; a slice is judged on its own values. Synthetic values."""
+    import pyarrow as pa
+
+    from caspian_etl.sources.comtrade.rows import require_utf8
+
+    def text(*values: bytes, dictionary: bool = False) -> pa.Array:  # strings made of any bytes, unchecked
+        array = pa.Array.from_buffers(pa.string(), len(values), pa.array(values, pa.binary()).buffers())
+        return array.dictionary_encode() if dictionary else array
+
+    require_utf8(pa.table({"code": text(b"2709", b"27"), "desc": text("Côte d'Ivoire".encode(), b"", dictionary=True),
+                           "value": pa.array([1.0, 2.0])}))
+    require_utf8(pa.table({"desc": text(b"\xff", b"x", b"y").slice(1)}))  # the bad byte is outside the slice
+    for bad in (text(b"caf\xe9", b"x"), text(b"x", b"\xff\xfe", dictionary=True)):
+        with pytest.raises(pa.ArrowInvalid, match="column desc: .*UTF8"):
+            require_utf8(pa.table({"ok": text(b"a", b"b"), "desc": bad}))
 
 
 def test_partitions_are_written_with_the_bulk_writer_options(paths, tmp_path) -> None:
