@@ -89,18 +89,12 @@ def _value_problems(contract: TableContract, frame: pd.DataFrame) -> dict[int, l
     return reasons
 
 
-_TYPED_EMPTY: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
-
-
 def typed_empty_frame(contract: TableContract) -> pd.DataFrame:
     """A zero-row frame with the contract's columns in the dtypes Pandera coerces them to (schema.TYPES): what
     Pandera makes of an empty frame (a test compares the two for every table), without loading Pandera. A table
     with no row is common (derived tables before any claim is ingested): Pandera spent about 75 ms on each, and
     its import (about 0.45 s) delayed a bulk ingest whose derived tables are all empty."""
-    shape = tuple((c.name, c.type) for c in contract.columns)
-    if shape not in _TYPED_EMPTY:
-        _TYPED_EMPTY[shape] = pd.DataFrame({name: pd.Series([], dtype=TYPES[kind][0]) for name, kind in shape})
-    return _TYPED_EMPTY[shape].copy()
+    return pd.DataFrame({c.name: pd.Series([], dtype=TYPES[c.type][0]) for c in contract.columns})
 
 
 def _settle(contract: TableContract, remaining: pd.DataFrame, reasons: dict[int, list[str]],

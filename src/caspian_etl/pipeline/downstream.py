@@ -35,20 +35,19 @@ log = logging.getLogger(__name__)
 
 def warm_up() -> threading.Thread:
     """Load, on a thread of its own, what the derived tables and the report will need: the plotting library
-    (0.35-0.7 s to import), the contracts of the derived tables with their typed empty frames, and the import
-    graph of their code (0.05-0.1 s, for their code digests). `ingest-file` starts it before copying the files
-    into the snapshot and waits for it before the curation streams them; join the thread before leaving.
-    Pandera is not loaded here: a derived table with rows loads it when it validates them, and one without
-    needs none (after a bulk ingest into a folder without claims, all are empty). A failure here is ignored:
-    the real step meets it again and reports it."""
+    (0.35-0.7 s to import), the contracts of the derived tables and the import graph of their code (0.05-0.1 s,
+    for their code digests). `ingest-file` starts it before copying the files into the snapshot and waits for
+    it before the curation streams them; join the thread before leaving. Pandera is not loaded here: a derived
+    table with rows loads it when it validates them, and one without needs none (after a bulk ingest into a
+    folder without claims, all are empty). A failure here is ignored: the real step meets it again and
+    reports it."""
 
     def load() -> None:
         try:
             import caspian_etl.publish.report.charts  # noqa: F401  (matplotlib)
 
             for name, spec in DERIVED.items():
-                contract = load_contract(name)
-                validate_table(contract, contract.empty_frame(), source=DERIVED_SOURCE)
+                load_contract(name)
                 code_files(derived_modules(spec.build))
         except Exception:  # noqa: BLE001
             log.debug("warm-up of the derived tables and report failed", exc_info=True)
